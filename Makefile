@@ -1,0 +1,72 @@
+# Townhall developer commands. The two that matter: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+TOWNHALL := $(BIN)/townhall
+CHROMIUM ?= /usr/bin/chromium
+PYTEST_ARGS ?=
+
+.PHONY: help run test lint fmt demo-reset lock browser serve-prod-check clean
+
+help: ## List the commands
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+
+$(VENV)/.installed-run: requirements/run.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/run.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(VENV)/.installed-dev: requirements/dev.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run ## Install, migrate, load the demo borough if empty, serve on http://127.0.0.1:$${TOWNHALL_PORT:-8000}
+	$(TOWNHALL) migrate --noinput
+	$(TOWNHALL) demo --if-empty --scale small --seed 1
+	$(TOWNHALL) demo logins
+	$(TOWNHALL) serve
+
+test: $(VENV)/.installed-dev browser ## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+browser: ## Install Debian Chromium for browser tests when missing (needs root)
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian chromium for the browser tests..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null) \
+	    || { echo "Could not install chromium."; [ -z "$$CI" ] || exit 1; }; \
+	elif [ -n "$$CI" ]; then echo "CI: $(CHROMIUM) is missing and cannot be installed without root." >&2; exit 1; \
+	else echo "Chromium is not installed and cannot be installed here: browser tests will be skipped."; fi
+
+lint: $(VENV)/.installed-dev ## ruff (lint + format check), mypy, import-linter, migrations check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	DJANGO_SETTINGS_MODULE=townhall.settings.test $(TOWNHALL) makemigrations --check --dry-run
+
+fmt: $(VENV)/.installed-dev ## Fix formatting and autofixable lint
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+demo-reset: $(VENV)/.installed-run ## Wipe var/ and regenerate the demo borough
+	rm -rf var
+	$(TOWNHALL) migrate --noinput
+	$(TOWNHALL) demo --scale small --seed 1
+	$(TOWNHALL) demo logins
+
+lock: $(BIN)/python ## Re-resolve requirements/*.lock from pyproject.toml
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --allow-unsafe -o requirements/run.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --allow-unsafe --extra dev -o requirements/dev.lock pyproject.toml
+
+clean: ## Remove the virtual environment and local data
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PlacesConfig(AppConfig):
+    name = "townhall.places"
+    label = "places"
+    verbose_name = "Gazetteer: wards, streets and addresses"

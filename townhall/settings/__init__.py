@@ -1,0 +1,1 @@
+"""Settings overlays: base (shared), local (development default), production, test."""

@@ -1,0 +1,16 @@
+"""Test settings: fast hashing, in-memory mail, templates that fail loudly."""
+
+from townhall.settings.base import *  # noqa: F403
+from townhall.settings.base import STORAGES, TEMPLATES
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-not-for-use-anywhere-else-0123456789abcdef"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+WHITENOISE_USE_FINDERS = True
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "INVALID_TEMPLATE_VARIABLE<%s>"

@@ -1,0 +1,20 @@
+"""The doors into Townhall (see DESIGN.md "Doors"). Each app owns its own urls module."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from townhall.accounts.admin_site import restrict_admin_to_superusers
+
+restrict_admin_to_superusers(admin.site)
+
+urlpatterns = [
+    path("", include("townhall.web.urls")),
+    path("auth/", include("allauth.urls")),
+    path("account/", include("townhall.accounts.urls")),
+    path("staff/", include("townhall.accounts.staff_urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+handler403 = "townhall.web.views.error_403"
+handler404 = "townhall.web.views.error_404"
+handler500 = "townhall.web.views.error_500"
