@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('password', models.CharField(max_length=128, verbose_name='password')),
                 ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
                 ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('email', models.EmailField(max_length=254, verbose_name='email address')),
+                ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
                 ('given_name', models.CharField(blank=True, max_length=150)),
                 ('family_name', models.CharField(blank=True, max_length=150)),
                 ('is_active', models.BooleanField(default=True)),
