@@ -9,6 +9,7 @@ from townhall.core import config
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = config.env_reader()
 VAR_DIR = Path(env.str("TOWNHALL_VAR_DIR", default=str(BASE_DIR / "var")))
+TOWNHALL_MAIL_DIR = VAR_DIR / "mail"  # where the development mail backend keeps messages
 
 TOWNHALL_NATION = config.read_nation(env)
 TOWNHALL_HOLIDAY_SUBDIVISION = config.holiday_subdivision(TOWNHALL_NATION)
@@ -26,6 +27,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Townhall's web and accounts apps come before allauth so their templates override allauth's.
+    "townhall.core",
+    "townhall.web",
+    "townhall.accounts",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -35,9 +40,6 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "django_tasks",
     "django_tasks_db",
-    "townhall.core",
-    "townhall.web",
-    "townhall.accounts",
     "townhall.audit",
     "townhall.places",
     "townhall.demo",
@@ -119,6 +121,7 @@ SESSION_COOKIE_AGE = 60 * 60 * 8
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "townhall.web.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -151,7 +154,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = TOWNHALL_BRANDING.council_name
-MFA_ADAPTER = "townhall.accounts.adapters.MFAAdapter"
+MFA_ADAPTER = "townhall.accounts.mfa_adapter.MFAAdapter"
 SOCIALACCOUNT_ADAPTER = "townhall.accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
