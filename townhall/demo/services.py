@@ -1,0 +1,214 @@
+"""Generate and clear the demo borough.
+
+Everything is derived from (seed, scale): random streams are `random.Random` instances
+seeded from them, never the global generator or the clock; `as_of` is only recorded, for
+generators that add history later. Generation runs in one transaction, so a failure
+leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from allauth.mfa.totp.internal.auth import TOTP
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from tqdm import tqdm
+
+from townhall.accounts import services as account_services
+from townhall.accounts.models import Team
+from townhall.demo import names
+from townhall.demo.borough import plan_borough
+from townhall.demo.constants import (
+    ADDRESS_TARGETS,
+    ADDRESSES_PER_RESIDENT,
+    DEMO_EMAIL_DOMAIN,
+    DEMO_PASSWORD,
+    DEMO_RESIDENTS,
+    DEMO_STAFF,
+    EXTRA_STAFF,
+    RESIDENT_EMAIL_DOMAIN,
+    Scale,
+)
+from townhall.demo.credentials import demo_totp_secret
+from townhall.demo.models import DemoRun
+from townhall.demo.selectors import demo_data_counts
+from townhall.places import services as place_services
+
+# Apps whose rows belong to a council's instance and are wiped by --reset. Django's own
+# bookkeeping (migrations, content types, permissions, cache, task queue) is left alone.
+_CLEARED_APP_LABELS = ("accounts", "account", "mfa", "socialaccount", "admin", "sessions")
+_TOWNHALL_MODULE = "townhall."
+_NOT_EMAIL_WORD = re.compile(r"[^a-z]")
+
+
+class DemoDataPresentError(Exception):
+    """The database already holds data and the caller did not ask to reset it."""
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    run: DemoRun
+    wards: int
+    streets: int
+    addresses: int
+    staff: int
+    residents: int
+
+
+def _cleared_tables() -> list[str]:
+    tables = []
+    for config in apps.get_app_configs():
+        if config.name.startswith(_TOWNHALL_MODULE) or config.label in _CLEARED_APP_LABELS:
+            for model in config.get_models(include_auto_created=True):
+                if model._meta.managed and not model._meta.proxy:
+                    tables.append(model._meta.db_table)
+    return sorted(set(tables))
+
+
+@transaction.atomic
+def demo_data_clear() -> None:
+    """Delete every row in Townhall's own tables (and sign-in data), restarting id sequences.
+
+    Restarting sequences makes a regenerated borough get the same database ids as a
+    freshly migrated one. Sessions go too, so no old session outlives its user.
+    """
+    # PostgreSQL refuses to TRUNCATE tables with deferred foreign-key checks pending
+    # from earlier writes in the same transaction; run those checks now.
+    connection.check_constraints()
+    statements = connection.ops.sql_flush(no_style(), _cleared_tables(), reset_sequences=True, allow_cascade=True)
+    connection.ops.execute_sql_flush(statements)
+
+
+@contextmanager
+def _progress(*, total: int, description: str, enabled: bool) -> Iterator[tqdm]:
+    with tqdm(total=total, desc=description, unit=" rows", disable=not enabled, leave=False) as bar:
+        yield bar
+
+
+def _email_word(text: str) -> str:
+    return _NOT_EMAIL_WORD.sub("", text.lower())
+
+
+def _staff_create(*, seed: int) -> int:
+    teams = {team_name: account_services.team_get_or_create(name=team_name) for team_name in EXTRA_STAFF}
+    people_rng = random.Random(f"townhall-demo:{seed}:staff")  # noqa: S311 (seeded on purpose: determinism)
+    created = 0
+    emails = {member.email for member in DEMO_STAFF}
+    for member in DEMO_STAFF:
+        _staff_member_create(
+            seed=seed,
+            email=member.email,
+            given_name=member.given_name,
+            family_name=member.family_name,
+            role=member.role,
+            team=teams[member.team],
+            documented=True,
+        )
+        created += 1
+    for team_name, wanted in EXTRA_STAFF.items():
+        for role, count in wanted:
+            for _ in range(count):
+                given, family = people_rng.choice(names.GIVEN_NAMES), people_rng.choice(names.FAMILY_NAMES)
+                local = f"{_email_word(given)}.{_email_word(family)}"
+                email, suffix = f"{local}@{DEMO_EMAIL_DOMAIN}", 1
+                while email in emails:
+                    suffix += 1
+                    email = f"{local}{suffix}@{DEMO_EMAIL_DOMAIN}"
+                emails.add(email)
+                _staff_member_create(
+                    seed=seed,
+                    email=email,
+                    given_name=given,
+                    family_name=family,
+                    role=role,
+                    team=teams[team_name],
+                    documented=False,
+                )
+                created += 1
+    return created
+
+
+def _staff_member_create(
+    *, seed: int, email: str, given_name: str, family_name: str, role: str, team: Team, documented: bool
+) -> None:
+    # Only the documented sign-ins get the demo password: hashing is deliberately slow,
+    # and the other staff exist to fill teams and queues.
+    user = account_services.staff_create(
+        email=email,
+        password=DEMO_PASSWORD if documented else None,
+        roles=[role],
+        teams=[team],
+        given_name=given_name,
+        family_name=family_name,
+    )
+    # Enrolled with allauth directly until accounts offers a TOTP enrolment service.
+    TOTP.activate(user, demo_totp_secret(seed=seed, email=email))
+
+
+def _residents_create(*, seed: int, count: int, show_progress: bool) -> int:
+    for resident in DEMO_RESIDENTS:
+        account_services.user_create_resident(
+            email=resident.email,
+            password=DEMO_PASSWORD,
+            given_name=resident.given_name,
+            family_name=resident.family_name,
+            email_verified=True,
+        )
+    rng = random.Random(f"townhall-demo:{seed}:residents")  # noqa: S311 (seeded on purpose: determinism)
+    with _progress(total=count, description="Residents", enabled=show_progress) as bar:
+        for number in range(1, count + 1):
+            given, family = rng.choice(names.GIVEN_NAMES), rng.choice(names.FAMILY_NAMES)
+            # Residents other than the documented ones sign in by emailed code only.
+            account_services.user_create_resident(
+                email=f"{_email_word(given)}.{_email_word(family)}.{number}@{RESIDENT_EMAIL_DOMAIN}",
+                password=None,
+                given_name=given,
+                family_name=family,
+                email_verified=True,
+            )
+            bar.update(1)
+    return len(DEMO_RESIDENTS) + count
+
+
+@transaction.atomic
+def demo_generate(
+    *,
+    scale: Scale | str = Scale.SMALL,
+    seed: int,
+    as_of: dt.date,
+    reset: bool = False,
+    show_progress: bool = False,
+) -> DemoSummary:
+    """Generate the demo borough in an empty database (or, with `reset`, after clearing it).
+
+    Raises DemoDataPresentError, having written nothing, when data is present and `reset` is false.
+    """
+    scale = Scale(scale)
+    if reset:
+        demo_data_clear()
+    else:
+        counts = demo_data_counts()
+        if counts.users or counts.wards:
+            raise DemoDataPresentError(
+                f"The database already has data ({counts.users} users, {counts.wards} wards). "
+                "Use --reset to delete it and generate the demo borough again."
+            )
+    target = ADDRESS_TARGETS[scale]
+    plan = plan_borough(seed=seed, addresses=target)
+    wards = place_services.wards_create(wards=plan.ward_specs())
+    streets = place_services.streets_create(streets=plan.streets)
+    with _progress(total=len(plan.addresses), description="Addresses", enabled=show_progress) as bar:
+        addresses = place_services.addresses_create(addresses=plan.addresses, on_batch=bar.update)
+    staff = _staff_create(seed=seed)
+    residents = _residents_create(seed=seed, count=target // ADDRESSES_PER_RESIDENT, show_progress=show_progress)
+    run = DemoRun.objects.create(seed=seed, scale=scale, as_of=as_of)
+    return DemoSummary(
+        run=run, wards=len(wards), streets=streets, addresses=addresses, staff=staff, residents=residents
+    )
