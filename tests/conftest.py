@@ -8,20 +8,28 @@ from townhall.accounts import services as account_services
 from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import User
 
-TEST_PASSWORD = "correct-horse-battery-staple-42"  # noqa: S105
+TEST_PASSWORD = "correct-horse-battery-staple-42"
 
 
 @pytest.fixture
 def resident(db) -> User:
     return account_services.user_create_resident(
-        email="resident@example.org", password=TEST_PASSWORD, given_name="Rita", family_name="Resident", email_verified=True
+        email="resident@example.org",
+        password=TEST_PASSWORD,
+        given_name="Rita",
+        family_name="Resident",
+        email_verified=True,
     )
 
 
 @pytest.fixture
 def other_resident(db) -> User:
     return account_services.user_create_resident(
-        email="neighbour@example.org", password=TEST_PASSWORD, given_name="Nasir", family_name="Neighbour", email_verified=True
+        email="neighbour@example.org",
+        password=TEST_PASSWORD,
+        given_name="Nasir",
+        family_name="Neighbour",
+        email_verified=True,
     )
 
 

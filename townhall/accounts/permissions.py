@@ -26,7 +26,7 @@ def roles_of(user: AnyUser) -> frozenset[str]:
     cached: frozenset[str] | None = getattr(user, "_townhall_roles", None)
     if cached is None:
         cached = frozenset(user.role_assignments.values_list("role", flat=True))
-        user._townhall_roles = cached  # type: ignore[union-attr]
+        setattr(user, "_townhall_roles", cached)  # noqa: B010 - per-request cache on the user object
     return cached
 
 

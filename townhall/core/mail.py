@@ -38,5 +38,3 @@ class DevelopmentEmailBackend(BaseEmailBackend):
             sys.stdout.flush()
             sent += 1
         return sent
-
-

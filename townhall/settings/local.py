@@ -15,5 +15,4 @@ WHITENOISE_AUTOREFRESH = True
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
 EMAIL_BACKEND = "townhall.core.mail.DevelopmentEmailBackend"
-TOWNHALL_MAIL_DIR = VAR_DIR / "mail"
 globals().update(config.read_email(env, default_url=None))
