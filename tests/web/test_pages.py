@@ -43,7 +43,7 @@ def test_page_renders_with_council_branding_and_no_gov_uk_identity(client: Clien
         assert gov_uk_only not in html
     for text, href in FOOTER_LINKS.items():
         assert f'<a class="govuk-footer__link" href="{href}">{text}</a>' in html
-    assert "Powered by Townhall (open source, AGPL-3.0)" in html
+    assert "Powered by Townhall, free software under the GNU Affero General Public License v3.0" in html
     assert 'class="govuk-phase-banner"' in html
     assert "mailto:digital@demo-borough.example" in html
     # No inline event handlers: everything works with JavaScript off.
@@ -75,6 +75,7 @@ def test_branding_comes_from_settings(client: Client, settings) -> None:
         logo_static_path="townhall/favicon.svg",
         website_url="https://www.riverside.example",
         contact_email="help@riverside.example",
+        source_url="https://git.riverside.example/townhall",
     )
     html = client.get("/").content.decode()
 
@@ -83,6 +84,7 @@ def test_branding_comes_from_settings(client: Client, settings) -> None:
     assert "/static/townhall/favicon.svg" in html
     assert 'href="https://www.riverside.example">Riverside website</a>' in html
     assert "mailto:help@riverside.example" in html
+    assert 'href="https://git.riverside.example/townhall">get the source code of this service</a>' in html
     assert "Demo Borough" not in html
 
 

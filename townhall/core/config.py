@@ -31,6 +31,7 @@ class Branding:
     logo_static_path: str
     website_url: str
     contact_email: str
+    source_url: str  # AGPL-3.0 section 13: where users of this install can get its source
 
 
 def env_reader() -> environ.Env:
@@ -60,6 +61,7 @@ def read_branding(env: environ.Env) -> Branding:
         logo_static_path=env.str("TOWNHALL_LOGO", default="townhall/logo.svg"),
         website_url=env.str("TOWNHALL_COUNCIL_WEBSITE", default=""),
         contact_email=env.str("TOWNHALL_CONTACT_EMAIL", default="digital@demo-borough.example"),
+        source_url=env.str("TOWNHALL_SOURCE_URL", default=""),
     )
 
 
