@@ -39,6 +39,13 @@ def test_refuses_a_database_with_only_users(empty_db):
     assert not Ward.objects.exists()
 
 
+def test_refuses_when_settings_forbid_the_demo(empty_db, settings):
+    settings.TOWNHALL_DEMO_ALLOWED = False
+    with pytest.raises(CommandError, match="not allowed with these settings"):
+        run("--if-empty")
+    assert not User.objects.exists()
+
+
 def test_if_empty_leaves_existing_data_alone(borough):
     assert run("--if-empty", "--seed", "2").strip() == "Demo data already present; leaving it as it is."
     assert borough_digest() == borough.digest

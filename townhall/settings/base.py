@@ -17,6 +17,7 @@ TOWNHALL_BRANDING = config.read_branding(env)
 TOWNHALL_PORT = config.read_port(env)
 
 DEBUG = False
+TOWNHALL_DEMO_ALLOWED = True  # production.py turns this off
 ALLOWED_HOSTS: list[str] = []
 
 INSTALLED_APPS = [

@@ -9,6 +9,9 @@ from townhall.settings.base import *  # noqa: F403
 from townhall.settings.base import env
 
 DEBUG = False
+# The demo borough publishes its passwords and TOTP secrets: never in a production database,
+# unless a staging site sets TOWNHALL_DEMO_ALLOWED=true on purpose.
+TOWNHALL_DEMO_ALLOWED = env.bool("TOWNHALL_DEMO_ALLOWED", default=False)
 SECRET_KEY = config.required_secret_key(env)
 ALLOWED_HOSTS = config.required_hosts(env)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[f"https://{h}" for h in ALLOWED_HOSTS])

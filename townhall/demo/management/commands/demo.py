@@ -8,6 +8,7 @@ import time
 from argparse import ArgumentParser, ArgumentTypeError
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -47,6 +48,11 @@ class Command(BaseCommand):
             self._generate(options)
 
     def _generate(self, options: dict[str, Any]) -> None:
+        if not settings.TOWNHALL_DEMO_ALLOWED:
+            raise CommandError(
+                "The demo borough is not allowed with these settings: its sign-ins are public. "
+                "Set TOWNHALL_DEMO_ALLOWED=true only on a staging site that holds no real data."
+            )
         if options["if_empty"] and selectors.demo_data_counts().users:
             self.stdout.write("Demo data already present; leaving it as it is.")
             return
