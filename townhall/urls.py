@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("townhall.web.urls")),
     path("auth/", include("allauth.urls")),
     path("account/", include("townhall.accounts.urls")),
+    path("staff/audit/", include("townhall.audit.urls")),
     path("staff/", include("townhall.accounts.staff_urls")),
     path("django-admin/", admin.site.urls),
 ]

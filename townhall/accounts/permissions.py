@@ -49,6 +49,34 @@ def has_mfa(user: AnyUser) -> bool:
     return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
 
 
+# Who may look up a resident's personal details (each view is audited, with a reason).
+RESIDENT_LOOKUP_ROLES: tuple[StaffRole, ...] = (
+    StaffRole.CUSTOMER_SERVICE_ADVISER,
+    StaffRole.CASE_OFFICER,
+    StaffRole.INFORMATION_GOVERNANCE_OFFICER,
+)
+# Who may read the audit log (administrators too, as for every check).
+AUDIT_LOG_ROLES: tuple[StaffRole, ...] = (StaffRole.INFORMATION_GOVERNANCE_OFFICER,)
+
+
+def can_find_residents(user: AnyUser) -> bool:
+    return has_role(user, *RESIDENT_LOOKUP_ROLES)
+
+
+def can_view_audit_log(user: AnyUser) -> bool:
+    return has_role(user, *AUDIT_LOG_ROLES)
+
+
+def can_request_account_deletion(user: AnyUser) -> bool:
+    """Residents only: staff accounts are closed by the council, not by their holder."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and not getattr(user, "is_superuser", False)
+        and not is_council_staff(user)
+    )
+
+
 def primary_role_label(user: AnyUser) -> str:
     """The role recorded in audit entries: the first held, in StaffRole order, or "resident"."""
     held = roles_of(user)
