@@ -1,7 +1,77 @@
-"""allauth MFA adapter (placeholder until TOTP secrets are encrypted at rest)."""
+"""allauth MFA adapter: authenticator secrets are encrypted at rest.
+
+allauth stores each TOTP secret and recovery-code seed in `Authenticator.data` and passes
+them through the adapter's `encrypt`/`decrypt` hooks. Anyone who reads the database (a
+backup, a replica, a support dump) would otherwise hold every staff member's second factor.
+
+The Fernet key is derived from SECRET_KEY with HKDF-SHA256, so there is no second key to
+manage. Keys from SECRET_KEY_FALLBACKS are tried when decrypting, so rotating SECRET_KEY
+(new key first, old one moved to the fallbacks) keeps every enrolled authenticator working.
+`accounts.services.authenticator_secrets_reencrypt()` then re-encrypts the stored secrets
+with the new key, after which the old key can leave the fallbacks.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from functools import lru_cache
 
 from allauth.mfa.adapter import DefaultMFAAdapter
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+# Distinct salt and info strings keep this key unrelated to any other key Townhall derives.
+_HKDF_SALT = b"townhall.accounts.mfa"
+_HKDF_INFO = b"allauth.mfa authenticator secrets v1"
+
+
+class AuthenticatorSecretError(ValueError):
+    """A stored secret cannot be decrypted with SECRET_KEY or any of SECRET_KEY_FALLBACKS."""
+
+
+def fernet_key(secret_key: str) -> bytes:
+    """The Fernet key (urlsafe base64 of 32 bytes) derived from one Django secret key."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=_HKDF_INFO)
+    return base64.urlsafe_b64encode(hkdf.derive(secret_key.encode("utf-8")))
+
+
+@lru_cache(maxsize=8)
+def _multi_fernet(secret_keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(fernet_key(key)) for key in secret_keys])
+
+
+def current_fernet() -> MultiFernet:
+    """Encrypts with SECRET_KEY; decrypts with SECRET_KEY or any fallback (read per call, so tests may override)."""
+    secret_key: str = settings.SECRET_KEY
+    if not secret_key:
+        raise ImproperlyConfigured("SECRET_KEY is needed to encrypt authenticator secrets.")
+    fallbacks: Sequence[str] = getattr(settings, "SECRET_KEY_FALLBACKS", ())
+    return _multi_fernet((secret_key, *(key for key in fallbacks if key)))
+
+
+def reencrypt(token: str) -> str:
+    """The same secret encrypted with the current SECRET_KEY (MultiFernet.rotate)."""
+    try:
+        return current_fernet().rotate(token.encode("ascii")).decode("ascii")
+    except (InvalidToken, UnicodeEncodeError) as error:
+        raise AuthenticatorSecretError("An authenticator secret could not be decrypted for re-encryption.") from error
 
 
 class MFAAdapter(DefaultMFAAdapter):
-    pass
+    def encrypt(self, text: str) -> str:
+        return current_fernet().encrypt(text.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, encrypted_text: str) -> str:
+        try:
+            return current_fernet().decrypt(encrypted_text.encode("ascii")).decode("utf-8")
+        except (InvalidToken, UnicodeEncodeError) as error:
+            # Not a token from this SECRET_KEY or its fallbacks: either SECRET_KEY changed without
+            # keeping the old one in SECRET_KEY_FALLBACKS, or the secret predates encryption.
+            raise AuthenticatorSecretError(
+                "An authenticator secret could not be decrypted. If SECRET_KEY was changed, put the "
+                "old key in SECRET_KEY_FALLBACKS; otherwise the person must set up their authenticator again."
+            ) from error

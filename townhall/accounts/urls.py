@@ -1,7 +1,11 @@
+"""/account/: the signed-in person's own account (allauth's pages are under /auth/)."""
+
 from django.urls import path
 
 from townhall.accounts import views
 
 urlpatterns = [
     path("", views.account_overview, name="account_overview"),
+    path("delete/", views.account_delete, name="account_delete"),
+    path("delete/done/", views.account_delete_done, name="account_delete_done"),
 ]

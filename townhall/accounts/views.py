@@ -1,19 +1,146 @@
-"""Account and staff-area pages owned by accounts."""
+"""Account and staff-area pages owned by accounts.
+
+Sign-in, passwords, email addresses and MFA are allauth's pages; these views add the
+account overview, account deletion, the staff home page and "Find a resident".
+StaffAreaMiddleware has already checked sign-in and MFA for everything under /staff/.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from dataclasses import dataclass
 
-from townhall.accounts.permissions import staff_role_required
+from allauth.account.decorators import reauthentication_required
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from townhall.accounts import permissions, selectors, services
+from townhall.accounts.forms import AccountDeletionForm, ResidentSearchForm, ViewingReasonForm
+from townhall.accounts.models import User
+
+# Set in the fresh (signed-out) session after a deletion request, so only that browser sees the confirmation.
+_DELETION_DONE_SESSION_KEY = "townhall.accounts.deletion_requested"
+
+
+def _signed_in_user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):  # pragma: no cover - login_required and the middleware come first
+        raise Http404("Page not found")
+    return user
 
 
 @login_required
 def account_overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/account_overview.html")
+    user = _signed_in_user(request)
+    return render(
+        request,
+        "accounts/account_overview.html",
+        {
+            "account_user": user,
+            "has_password": user.has_usable_password(),
+            "can_delete_account": permissions.can_request_account_deletion(user),
+        },
+    )
 
 
-@staff_role_required()
+def _needs_code_reauthentication(request: HttpRequest) -> bool:
+    """People who sign in by emailed code have no password to confirm with: allauth asks for a fresh code."""
+    user = request.user
+    return isinstance(user, User) and not user.has_usable_password()
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_request_account_deletion(request.user):
+        raise Http404("Page not found")
+    return _account_delete(request)
+
+
+@reauthentication_required(allow_get=True, enabled=_needs_code_reauthentication)
+def _account_delete(request: HttpRequest) -> HttpResponse:
+    user = _signed_in_user(request)
+    form = AccountDeletionForm(request.POST if request.method == "POST" else None, user=user)
+    if request.method == "POST" and form.is_valid():
+        services.user_request_deletion(user)
+        logout(request)
+        request.session[_DELETION_DONE_SESSION_KEY] = True
+        return redirect("account_delete_done")
+    return render(request, "accounts/account_delete.html", {"form": form, "has_password": user.has_usable_password()})
+
+
+def account_delete_done(request: HttpRequest) -> HttpResponse:
+    if not request.session.get(_DELETION_DONE_SESSION_KEY):
+        return redirect("home")
+    return render(request, "accounts/account_delete_done.html")
+
+
+@dataclass(frozen=True)
+class StaffAreaLink:
+    title: str
+    href: str
+    description: str
+
+
+def _url_if_present(name: str) -> str | None:
+    """The path of an optional page (another app may not be installed yet)."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+@permissions.staff_role_required()
 def staff_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/staff_home.html")
+    user = _signed_in_user(request)
+    links = []
+    if permissions.can_find_residents(user):
+        links.append(
+            StaffAreaLink(
+                "Find a resident",
+                reverse("staff_resident_search"),
+                "Look up a resident's account by name or email address. Viewing their details is recorded.",
+            )
+        )
+    if permissions.can_view_audit_log(user) and (audit_url := _url_if_present("audit_log")):
+        links.append(StaffAreaLink("Audit log", audit_url, "See who viewed or changed records, and why."))
+    return render(
+        request, "accounts/staff_home.html", {"overview": selectors.staff_overview(user), "staff_links": links}
+    )
+
+
+@never_cache
+@permissions.staff_role_required(*permissions.RESIDENT_LOOKUP_ROLES)
+def staff_resident_search(request: HttpRequest) -> HttpResponse:
+    form = ResidentSearchForm(request.GET if "q" in request.GET else None)
+    results = None
+    if form.is_valid():
+        results = selectors.resident_search(acting_user=request.user, query=form.cleaned_data["q"])
+    return render(
+        request,
+        "accounts/staff_resident_search.html",
+        {"form": form, "results": results, "search_limit": selectors.RESIDENT_SEARCH_LIMIT},
+    )
+
+
+@never_cache
+@permissions.staff_role_required(*permissions.RESIDENT_LOOKUP_ROLES)
+@require_http_methods(["GET", "POST"])
+def staff_resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask why first; show the details only in the response to a valid reason (each showing is audited)."""
+    if not selectors.resident_exists(resident_id=pk):
+        raise Http404("Page not found")
+    form = ViewingReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            details = services.resident_personal_data_view(
+                acting_user=_signed_in_user(request), resident_id=pk, reason=form.audit_reason()
+            )
+        except selectors.ResidentNotFoundError:
+            raise Http404("Page not found") from None
+        return render(request, "accounts/staff_resident_detail.html", {"details": details})
+    return render(request, "accounts/staff_resident_reason.html", {"form": form, "resident_id": pk})

@@ -1,8 +1,9 @@
 """Demo TOTP secrets and codes.
 
 Secrets are derived from the seed, so `townhall demo logins` can print them for a
-borough generated earlier; codes use allauth's own HOTP settings (period, digits) so
-they are exactly the codes allauth accepts.
+borough generated earlier. Enrolment and codes belong to accounts (staff_enrol_totp,
+totp_code_at), which use allauth's own HOTP settings, so the codes are exactly the
+ones allauth accepts.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import datetime as dt
 import hashlib
 import hmac
 
-from allauth.mfa import app_settings as mfa_settings
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from townhall.accounts.selectors import totp_code_at
 
 
 def demo_totp_secret(*, seed: int, email: str) -> str:
@@ -24,5 +24,4 @@ def demo_totp_secret(*, seed: int, email: str) -> str:
 
 def totp_code(*, secret: str, at: dt.datetime) -> str:
     """The code an authenticator app shows at `at` (timezone-aware)."""
-    counter = int(at.timestamp()) // mfa_settings.TOTP_PERIOD
-    return format_hotp_value(hotp_value(secret, counter))
+    return totp_code_at(secret=secret, at=at)

@@ -1,0 +1,96 @@
+"""Forms for the account and staff pages owned by accounts (allauth's own forms live in allauth)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from townhall.accounts.models import User
+from townhall.accounts.selectors import RESIDENT_SEARCH_MIN_LENGTH
+
+
+class ResidentSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Name or email address",
+        help_text="For example, Rita Resident or rita@example.org. You can search for part of a name or address.",
+        min_length=RESIDENT_SEARCH_MIN_LENGTH,
+        max_length=100,
+        strip=True,
+        error_messages={
+            "required": "Enter a name or email address",
+            "min_length": f"Enter at least {RESIDENT_SEARCH_MIN_LENGTH} characters",
+            "max_length": "Enter 100 characters or fewer",
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class ViewingReasonForm(forms.Form):
+    """Why a member of staff needs a resident's personal details; the answer goes in the audit log."""
+
+    CONTACTED = "contacted"
+    CASE_WORK = "case_work"
+    INFORMATION_REQUEST = "information_request"
+    OTHER = "other"
+    CHOICES = (
+        (CONTACTED, "Resident contacted us"),
+        (CASE_WORK, "Case work"),
+        (INFORMATION_REQUEST, "Information request"),
+        (OTHER, "Other"),
+    )
+
+    reason = forms.ChoiceField(
+        label="Why do you need to see this resident's personal details?",
+        choices=CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select why you need to see these details"},
+    )
+    other_reason = forms.CharField(
+        label="If you chose other, give the reason",
+        help_text="Do not include the resident's name, contact details or other personal information.",
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "Reason must be 200 characters or fewer"},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("reason") == self.OTHER and not cleaned.get("other_reason", "").strip():
+            self.add_error("other_reason", "Enter the reason you need to see these details")
+        return cleaned
+
+    def audit_reason(self) -> str:
+        """The reason as it is written to the audit log, e.g. "Other: complaint review"."""
+        label = dict(self.CHOICES)[self.cleaned_data["reason"]]
+        if self.cleaned_data["reason"] == self.OTHER:
+            return f"{label}: {self.cleaned_data['other_reason'].strip()}"
+        return label
+
+
+class AccountDeletionForm(forms.Form):
+    """Confirms the person at the keyboard holds the account: their password, if they have one."""
+
+    password = forms.CharField(
+        label="Enter your password to confirm",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password"},
+    )
+    confirm = forms.BooleanField(
+        label="I understand that my account will be closed and my personal data erased",
+        error_messages={"required": "Confirm that you want to delete your account"},
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not user.has_usable_password():
+            # Code sign-in only: the view asks allauth to re-authenticate them by emailed code instead.
+            del self.fields["password"]
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("The password you entered is not correct")
+        return password
