@@ -13,6 +13,8 @@ DEBUG = False
 # unless a staging site sets TOWNHALL_DEMO_ALLOWED=true on purpose.
 TOWNHALL_DEMO_ALLOWED = env.bool("TOWNHALL_DEMO_ALLOWED", default=False)
 SECRET_KEY = config.required_secret_key(env)
+# Old keys still accepted for signatures and for decrypting stored TOTP secrets during a rotation.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = config.required_hosts(env)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[f"https://{h}" for h in ALLOWED_HOSTS])
 
