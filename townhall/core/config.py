@@ -7,8 +7,13 @@ misbehaving later. Settings modules call these helpers; nothing else reads os.en
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
 import secrets
+import tempfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +39,38 @@ class Branding:
     source_url: str  # AGPL-3.0 section 13: where users of this install can get its source
 
 
+class _LiteralEnviron(Mapping[str, str]):
+    """os.environ with every "$" escaped, for LiteralEnv below."""
+
+    def __getitem__(self, key: str) -> str:
+        return os.environ[key].replace("$", "\\$")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(os.environ)
+
+    def __len__(self) -> int:
+        return len(os.environ)
+
+
+class LiteralEnv(environ.Env):
+    """django-environ, reading every value literally.
+
+    Plain django-environ treats a value that starts with "$" as the name of another
+    variable to read instead, so SECRET_KEY="$k2..." (Django's own key generator
+    can produce one) silently became an empty key, and a database password "$ecret"
+    the value of a variable called "ecret". Escaping "$" on the way in and letting
+    escape_proxy undo it keeps every value exactly as the administrator wrote it.
+    """
+
+    ENVIRON = _LiteralEnviron()
+
+    def __init__(self, **scheme: object) -> None:
+        super().__init__(**scheme)
+        self.escape_proxy = True
+
+
 def env_reader() -> environ.Env:
-    return environ.Env()
+    return LiteralEnv()
 
 
 def read_nation(env: environ.Env) -> str:
@@ -92,10 +127,12 @@ def read_database(env: environ.Env, var_dir: Path) -> dict[str, object]:
     if engine == "django.db.backends.sqlite3":
         # WAL lets the web server and the task worker share the file without
         # "database is locked" errors; IMMEDIATE takes the write lock up front.
+        # Options given in the URL's query string (?timeout=5) win over these defaults.
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            **dict(config.get("OPTIONS") or {}),  # type: ignore[call-overload]
         }
     else:
         config.setdefault("CONN_MAX_AGE", 60)
@@ -116,6 +153,13 @@ def read_email(env: environ.Env, *, default_url: str | None) -> dict[str, object
     except Exception as exc:
         raise ImproperlyConfigured(f"EMAIL_URL is not a valid email URL: {exc}") from exc
     parsed.pop("EMAIL_FILE_PATH", None)
+    # django-environ leaves out what the URL does not say; Django wants strings and a port
+    # (without one, smtplib would try port 25 even for TLS submission).
+    for key in ("EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"):
+        if parsed.get(key) is None:
+            parsed[key] = ""
+    if parsed.get("EMAIL_PORT") is None and parsed.get("EMAIL_HOST"):
+        parsed["EMAIL_PORT"] = 465 if parsed.get("EMAIL_USE_SSL") else 587 if parsed.get("EMAIL_USE_TLS") else 25
     return parsed
 
 
@@ -124,14 +168,28 @@ def local_secret_key(var_dir: Path) -> str:
     path = var_dir / "secret_key"
     if not path.exists():
         var_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+        # Written privately (mkstemp makes the file 0600) and linked into place in one
+        # step: no moment when the key is world-readable or half-written, and when the
+        # web server and the task worker start together, the first link wins and both
+        # read the same key.
+        descriptor, temporary = tempfile.mkstemp(dir=var_dir, prefix=".secret_key.")
+        try:
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_urlsafe(50))
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if not key:
+        raise ImproperlyConfigured(f"{path} is empty: delete it and a new development key will be generated.")
+    return key
 
 
 def required_secret_key(env: environ.Env) -> str:
     key = env.str("SECRET_KEY", default="")
-    if len(key) < 50 or len(set(key)) < 5:
+    # The same test as Django's `check --deploy` (security.W009), so a key accepted here passes it.
+    if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-"):
         raise ImproperlyConfigured(
             "SECRET_KEY must be set in production to a random value of at least 50 characters "
             "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
@@ -146,13 +204,21 @@ def required_hosts(env: environ.Env) -> list[str]:
     return hosts
 
 
+OIDC_REQUIRED_KEYS = ("provider_id", "name", "client_id", "secret", "server_url")
+OIDC_OPTIONAL_KEYS = ("scope", "token_auth_method", "pkce", "for_staff")
+_PROVIDER_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
 def read_oidc_providers(env: environ.Env) -> list[dict[str, object]]:
     """OpenID Connect sign-in providers (GOV.UK One Login, Microsoft Entra ID, ...).
 
     OIDC_PROVIDERS is a JSON list; each item needs provider_id, name, client_id,
     secret and server_url (the issuer; discovery is read from
     <server_url>/.well-known/openid-configuration). Optional: scope (list),
-    token_auth_method, pkce (bool), for_staff (bool: staff may use it to sign in).
+    token_auth_method, pkce (bool), for_staff (bool: staff may use it to sign in;
+    passed on in the app's settings for the accounts app to read).
+    Mistakes (a misspelt key, "pkce": "false", a scope string) are refused here,
+    because allauth would silently ignore or misread them.
     """
     raw = env.str("OIDC_PROVIDERS", default="").strip()
     if not raw:
@@ -164,18 +230,21 @@ def read_oidc_providers(env: environ.Env) -> list[dict[str, object]]:
     if not isinstance(items, list):
         raise ImproperlyConfigured("OIDC_PROVIDERS must be a JSON list of provider objects.")
     apps: list[dict[str, object]] = []
-    required = ("provider_id", "name", "client_id", "secret", "server_url")
+    seen: set[str] = set()
     for index, item in enumerate(items):
+        where = f"OIDC_PROVIDERS[{index}]"
         if not isinstance(item, dict):
-            raise ImproperlyConfigured(f"OIDC_PROVIDERS[{index}] must be an object.")
-        missing = [key for key in required if not item.get(key)]
-        if missing:
-            raise ImproperlyConfigured(f"OIDC_PROVIDERS[{index}] is missing {', '.join(missing)}.")
+            raise ImproperlyConfigured(f"{where} must be an object.")
+        _check_oidc_item(where, item)
+        if item["provider_id"] in seen:
+            raise ImproperlyConfigured(f"{where}: provider_id {item['provider_id']!r} is used twice.")
+        seen.add(item["provider_id"])
         settings: dict[str, object] = {"server_url": item["server_url"], "fetch_userinfo": True}
         for optional in ("scope", "token_auth_method"):
             if optional in item:
                 settings[optional] = item[optional]
-        settings["oauth_pkce_enabled"] = bool(item.get("pkce", True))
+        settings["oauth_pkce_enabled"] = item.get("pkce", True)
+        settings["for_staff"] = item.get("for_staff", False)
         apps.append(
             {
                 "provider_id": item["provider_id"],
@@ -186,3 +255,29 @@ def read_oidc_providers(env: environ.Env) -> list[dict[str, object]]:
             }
         )
     return apps
+
+
+def _check_oidc_item(where: str, item: dict[str, object]) -> None:
+    unknown = sorted(set(item) - set(OIDC_REQUIRED_KEYS) - set(OIDC_OPTIONAL_KEYS))
+    if unknown:
+        allowed = ", ".join((*OIDC_REQUIRED_KEYS, *OIDC_OPTIONAL_KEYS))
+        raise ImproperlyConfigured(f"{where} has unknown key(s) {', '.join(unknown)}; the keys are {allowed}.")
+    missing = [key for key in OIDC_REQUIRED_KEYS if not item.get(key)]
+    if missing:
+        raise ImproperlyConfigured(f"{where} is missing {', '.join(missing)}.")
+    text_keys = (*OIDC_REQUIRED_KEYS, "token_auth_method")
+    not_text = [key for key in text_keys if key in item and not isinstance(item[key], str)]
+    if not_text:
+        raise ImproperlyConfigured(f"{where}: {', '.join(not_text)} must be text.")
+    if not _PROVIDER_ID.match(str(item["provider_id"])):
+        raise ImproperlyConfigured(
+            f"{where}: provider_id {item['provider_id']!r} may use only letters, digits, - and _ (it appears in URLs)."
+        )
+    if not str(item["server_url"]).startswith(("https://", "http://")):
+        raise ImproperlyConfigured(f"{where}: server_url must be the issuer's https:// address.")
+    scope = item.get("scope", [])
+    if not isinstance(scope, list) or not all(isinstance(part, str) for part in scope):
+        raise ImproperlyConfigured(f'{where}: scope must be a list of strings, such as ["openid", "email"].')
+    for flag in ("pkce", "for_staff"):
+        if flag in item and not isinstance(item[flag], bool):
+            raise ImproperlyConfigured(f"{where}: {flag} must be true or false (JSON booleans, not text).")

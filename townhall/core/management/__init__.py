@@ -1,0 +1,1 @@
+"""Management commands that belong to the platform rather than to a domain app."""

@@ -1,0 +1,1 @@
+"""`townhall migrate` (Django's, plus the cache table) and `townhall serve` (web server plus task worker)."""
