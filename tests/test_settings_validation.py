@@ -402,3 +402,19 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path: Path) 
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_trusts_https_origins_of_the_allowed_hosts_with_subdomain_wildcards(tmp_path: Path) -> None:
+    env = production_env(tmp_path, SECRET_KEY=strong_secret_key(), ALLOWED_HOSTS="council.example,.services.example")
+
+    result = run_python(
+        "-c",
+        "import townhall.settings.production as s; print(s.CSRF_TRUSTED_ORIGINS); print(s.SECURE_REDIRECT_EXEMPT)",
+        env=env,
+    )
+
+    assert result.returncode == 0, result.stderr
+    origins, exempt = result.stdout.splitlines()
+    assert origins == "['https://council.example', 'https://*.services.example']"
+    assert "healthz" in exempt
+    assert "readyz" in exempt
