@@ -418,3 +418,19 @@ def test_production_trusts_https_origins_of_the_allowed_hosts_with_subdomain_wil
     assert origins == "['https://council.example', 'https://*.services.example']"
     assert "healthz" in exempt
     assert "readyz" in exempt
+
+
+def test_cache_url_defaults_to_the_database_cache(monkeypatch) -> None:
+    assert config.read_cache(env_with(monkeypatch))["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+
+
+def test_cache_url_accepts_redis(monkeypatch) -> None:
+    cache = config.read_cache(env_with(monkeypatch, CACHE_URL="redis://127.0.0.1:6379/1"))
+
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+
+
+@pytest.mark.parametrize("url", ["memcache://127.0.0.1:11211", "filecache:///tmp/cache", "nonsense"])
+def test_cache_url_refuses_unsupported_caches(monkeypatch, url: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="CACHE_URL"):
+        config.read_cache(env_with(monkeypatch, CACHE_URL=url))

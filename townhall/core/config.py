@@ -111,6 +111,25 @@ def read_port(env: environ.Env) -> int:
     return port
 
 
+CACHE_BACKENDS = {
+    "django.core.cache.backends.db.DatabaseCache": "dbcache://table_name",
+    "django.core.cache.backends.redis.RedisCache": "redis://host:6379/0",
+    "django.core.cache.backends.locmem.LocMemCache": "locmemcache://",
+}
+
+
+def read_cache(env: environ.Env) -> dict[str, object]:
+    """The shared cache holds sign-in rate limits, so it must be one every process sees."""
+    url = env.str("CACHE_URL", default="dbcache://townhall_cache")
+    try:
+        cache: dict[str, object] = env.cache_url_config(url)
+    except Exception as exc:  # django-environ raises several types for bad URLs
+        raise ImproperlyConfigured(f"CACHE_URL is not a valid cache URL: {exc}") from exc
+    if cache.get("BACKEND") not in CACHE_BACKENDS:
+        raise ImproperlyConfigured(f"CACHE_URL must be one of {', '.join(CACHE_BACKENDS.values())}; got {url!r}.")
+    return cache
+
+
 def read_database(env: environ.Env, var_dir: Path) -> dict[str, object]:
     default = f"sqlite:///{var_dir / 'townhall.sqlite3'}"
     url = env.str("DATABASE_URL", default=default)

@@ -168,7 +168,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Rate limits (allauth) live in the cache: the database cache works across processes with no
 # extra service; set CACHE_URL=redis://... in production for speed.
-CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://townhall_cache")}
+CACHES = {"default": config.read_cache(env)}
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{TOWNHALL_BRANDING.council_name} <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
