@@ -141,6 +141,21 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 ACCOUNT_ADAPTER = "townhall.accounts.adapters.AccountAdapter"
+# allauth's forms with GOV.UK error messages ("Enter your email address", not "This field is required.").
+ACCOUNT_FORMS = {
+    "login": "townhall.accounts.auth_forms.LoginForm",
+    "signup": "townhall.accounts.auth_forms.SignupForm",
+    "request_login_code": "townhall.accounts.auth_forms.RequestLoginCodeForm",
+    "confirm_login_code": "townhall.accounts.auth_forms.ConfirmLoginCodeForm",
+    "confirm_email_verification_code": "townhall.accounts.auth_forms.ConfirmEmailVerificationCodeForm",
+    "confirm_reauthentication_code": "townhall.accounts.auth_forms.ConfirmReauthenticationCodeForm",
+    "reset_password": "townhall.accounts.auth_forms.ResetPasswordForm",
+    "reset_password_from_key": "townhall.accounts.auth_forms.ResetPasswordKeyForm",
+    "change_password": "townhall.accounts.auth_forms.ChangePasswordForm",
+    "set_password": "townhall.accounts.auth_forms.SetPasswordForm",
+    "add_email": "townhall.accounts.auth_forms.AddEmailForm",
+    "reauthenticate": "townhall.accounts.auth_forms.ReauthenticateForm",
+}
 ACCOUNT_RATE_LIMITS = {
     # allauth's own rate limiter (cache-backed): per IP and per key (email).
     "login": "30/m/ip",
@@ -156,6 +171,11 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = TOWNHALL_BRANDING.council_name
 MFA_ADAPTER = "townhall.accounts.mfa_adapter.MFAAdapter"
+MFA_FORMS = {
+    "authenticate": "townhall.accounts.auth_forms.MFAAuthenticateForm",
+    "reauthenticate": "townhall.accounts.auth_forms.MFAReauthenticateForm",
+    "activate_totp": "townhall.accounts.auth_forms.ActivateTOTPForm",
+}
 SOCIALACCOUNT_ADAPTER = "townhall.accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
