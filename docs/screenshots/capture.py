@@ -1,0 +1,66 @@
+"""Refresh the README screenshots from a running demo (`make run`), signing in as real demo users.
+
+Usage: .venv/bin/python docs/screenshots/capture.py [http://127.0.0.1:8000]
+Needs Debian Chromium (`make browser`). Staff sign in with the demo TOTP code.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+OUT = Path(__file__).parent
+TOWNHALL = Path(sys.executable).parent / "townhall"
+PASSWORD = "Townhall-demo-2026"
+ARGS = ["--disable-quic", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost, EXCLUDE 127.0.0.1"]
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto(f"{BASE}/auth/login/")
+    page.fill("#id_login", email)
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+
+
+def totp(email: str) -> str:
+    return subprocess.run([TOWNHALL, "demo", "totp", email], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def shot(page: Page, name: str, path: str) -> None:
+    page.goto(f"{BASE}{path}")
+    page.screenshot(path=OUT / f"{name}.png", full_page=True)
+
+
+def main() -> None:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+        page = phone.new_page()
+        shot(page, "home-mobile", "/")
+        desktop = browser.new_context(viewport={"width": 1100, "height": 800})
+        page = desktop.new_page()
+        shot(page, "home", "/")
+        page.goto(f"{BASE}/auth/login/")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
+        page.screenshot(path=OUT / "sign-in-errors.png", full_page=True)
+        sign_in(page, "resident@demo.townhall.test")
+        shot(page, "account", "/account/")
+        staff = browser.new_context(viewport={"width": 1100, "height": 800}).new_page()
+        sign_in(staff, "ig@demo.townhall.test")
+        staff.fill("input[autocomplete='one-time-code']", totp("ig@demo.townhall.test"))
+        with staff.expect_navigation():
+            staff.keyboard.press("Enter")
+        shot(staff, "staff-home", "/staff/")
+        shot(staff, "find-a-resident", "/staff/residents/?q=armstrong")
+        shot(staff, "audit-log", "/staff/audit/")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
