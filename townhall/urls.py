@@ -12,6 +12,7 @@ urlpatterns = [
     path("auth/", include("allauth.urls")),
     path("account/", include("townhall.accounts.urls")),
     path("staff/audit/", include("townhall.audit.urls")),
+    path("staff/notify/", include("townhall.notify.urls")),
     path("staff/", include("townhall.accounts.staff_urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "townhall.audit",
+    "townhall.notify",
     "townhall.places",
     "townhall.demo",
 ]
