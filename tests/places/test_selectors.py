@@ -90,3 +90,23 @@ def test_nearest_street_gives_up_beyond_the_maximum_distance(gazetteer):
     assert selectors.nearest_street(lat=lat, lng=lng, max_distance_m=300) is None
     lat, lng = lat_lng(460_000, 517_500)
     assert selectors.nearest_street(lat=lat, lng=lng) is None
+
+
+def test_ward_locator_agrees_with_ward_for_point_in_one_query(gazetteer, django_assert_num_queries):
+    west, east = (shapely.from_geojson(ward.boundary_geojson) for ward in Ward.objects.order_by("code"))
+    shared = sorted(set(west.exterior.coords) & set(east.exterior.coords))
+    points = [
+        lat_lng(e, n) for e, n in [(449_500, 517_500), (450_200, 517_200), (450_800, 517_800), (455_000, 517_500)]
+    ]
+    points += [(lat, lng) for lng, lat in shared]
+    with django_assert_num_queries(1):
+        locator = selectors.ward_locator()
+    found = locator.ward_ids(lngs=[lng for _, lng in points], lats=[lat for lat, _ in points])
+    expected = [getattr(selectors.ward_for_point(lat=lat, lng=lng), "id", None) for lat, lng in points]
+    assert found == expected
+    assert found[2:4] == [None, None]
+    assert set(found[4:]) == {Ward.objects.get(code="E05099901").id}  # shared boundary: lowest code
+
+
+def test_ward_locator_without_wards_finds_nothing(db):
+    assert selectors.ward_locator().ward_ids(lngs=[-1.2], lats=[54.5]) == [None]

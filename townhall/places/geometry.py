@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 from shapely.prepared import PreparedGeometry, prep
 
@@ -24,6 +24,11 @@ WGS84 = "EPSG:4326"
 BRITISH_NATIONAL_GRID = "EPSG:27700"
 # Fewer metres than any real degree of latitude holds, so windows err on the large side.
 _MIN_METRES_PER_DEGREE = 110_000.0
+# The National Grid's lettered 100 km squares cover 0-700 km east and 0-1300 km north of the false origin.
+NATIONAL_GRID_MAX_EASTING = 700_000.0
+NATIONAL_GRID_MAX_NORTHING = 1_300_000.0
+# Coordinates for the batch functions: a list, or a numpy array straight from another batch call.
+Floats = Sequence[float] | NDArray[np.float64]
 
 
 @lru_cache(maxsize=1)
@@ -48,18 +53,56 @@ def bng_to_wgs84(*, easting: float, northing: float) -> tuple[float, float]:
     return float(lng), float(lat)
 
 
-def wgs84_to_bng_many(lngs: Sequence[float], lats: Sequence[float]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def wgs84_to_bng_many(lngs: Floats, lats: Floats) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Vectorised wgs84_to_bng: one PROJ call for a whole batch (bulk imports)."""
     eastings, northings = _to_bng().transform(np.asarray(lngs, dtype=float), np.asarray(lats, dtype=float))
     return np.asarray(eastings), np.asarray(northings)
 
 
-def bng_to_wgs84_many(
-    eastings: Sequence[float], northings: Sequence[float]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def bng_to_wgs84_many(eastings: Floats, northings: Floats) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Vectorised bng_to_wgs84: returns (lngs, lats)."""
     lngs, lats = _to_wgs84().transform(np.asarray(eastings, dtype=float), np.asarray(northings, dtype=float))
     return np.asarray(lngs), np.asarray(lats)
+
+
+@lru_cache(maxsize=1)
+def great_britain_bounds() -> BoundingBox:
+    """WGS84 box of Great Britain as pyproj's EPSG database has it: the area of use of EPSG:27700.
+
+    Taken from PROJ rather than typed in, so it is the same box the transformation itself
+    is defined for (onshore GB, the Isle of Man and the UK continental shelf).
+    """
+    area = CRS.from_user_input(BRITISH_NATIONAL_GRID).area_of_use
+    if area is None:  # pragma: no cover - PROJ's database always has it
+        raise RuntimeError("PROJ has no area of use for EPSG:27700.")
+    return BoundingBox(min_lng=area.west, min_lat=area.south, max_lng=area.east, max_lat=area.north)
+
+
+def in_great_britain_many(
+    *,
+    eastings: NDArray[np.float64],
+    northings: NDArray[np.float64],
+    lngs: NDArray[np.float64],
+    lats: NDArray[np.float64],
+) -> NDArray[np.bool_]:
+    """True where a point is on the National Grid and inside Great Britain's WGS84 box.
+
+    Both forms of each point are checked, so swapped or mislabelled columns fail whichever
+    way they were converted. A coordinate of exactly 0 is refused: extracts use 0,0 for
+    "no location", and (0, 0) on the grid is in the sea off the Isles of Scilly anyway.
+    """
+    box = great_britain_bounds()
+    with np.errstate(invalid="ignore"):
+        return np.asarray(
+            (eastings > 0)
+            & (eastings <= NATIONAL_GRID_MAX_EASTING)
+            & (northings > 0)
+            & (northings <= NATIONAL_GRID_MAX_NORTHING)
+            & (lngs >= box.min_lng)
+            & (lngs <= box.max_lng)
+            & (lats >= box.min_lat)
+            & (lats <= box.max_lat)
+        )
 
 
 def _transform_coords(transformer: Transformer, coords: NDArray[np.float64]) -> NDArray[np.float64]:

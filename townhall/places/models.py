@@ -106,6 +106,7 @@ class Address(models.Model):
     )
 
     class Meta:
+        verbose_name_plural = "addresses"
         ordering: ClassVar = ["postcode", "pao_number", "pao_suffix", "pao_name", "sao", "uprn"]
         indexes: ClassVar = [
             models.Index(fields=["lat", "lng"], name="places_address_lat_lng"),
