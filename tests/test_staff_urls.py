@@ -12,13 +12,14 @@ import uuid
 from collections.abc import Iterator
 from urllib.parse import urlencode, urlsplit
 
+import pyotp
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
 
 from tests.conftest import TEST_PASSWORD
+from townhall.accounts import services as account_services
 from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import User
 
@@ -98,13 +99,35 @@ def test_staff_whose_session_skipped_mfa_must_enter_a_code(
     client: Client, staff_by_role: dict[StaffRole, User], path: str
 ) -> None:
     member = staff_by_role[StaffRole.ADMINISTRATOR]
-    TOTP.activate(member, "JBSWY3DPEHPK3PXP")
+    account_services.staff_enrol_totp(member)
     client.force_login(member)  # a session that never saw the authenticator app
 
     response = client.get(path)
 
     assert response.status_code == 302
     assert urlsplit(response["Location"]).path == "/auth/2fa/reauthenticate/"
+
+
+@pytest.mark.parametrize("path", STAFF_PATHS)
+def test_administrator_signed_in_with_mfa_is_let_in(
+    client: Client, staff_by_role: dict[StaffRole, User], path: str
+) -> None:
+    """The control for the tests above: the door opens for staff who used their authenticator app.
+
+    A dummy id may not exist (404) and a page may not take GET (405), but nobody is sent away.
+    """
+    member = staff_by_role[StaffRole.ADMINISTRATOR]
+    secret = account_services.staff_enrol_totp(member)
+    response = client.post("/auth/login/", {"login": member.email, "password": TEST_PASSWORD})
+    assert urlsplit(response["Location"]).path == "/auth/2fa/authenticate/"
+    response = client.post("/auth/2fa/authenticate/", {"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 302
+
+    response = client.get(path)
+
+    assert response.status_code in {200, 404, 405}, f"{path} answered {response.status_code}"
+    if response.status_code == 404:
+        assert re.search(r"/\d+/$", path), f"{path} has no id in it, so it should exist"
 
 
 @pytest.mark.django_db

@@ -1,12 +1,20 @@
-"""Every foundation page, by who can see it. Both the axe tests and the JavaScript-off tests walk these lists.
+"""Every foundation page reachable by a GET, by who can see it, with the status it answers.
 
-A path may contain `{resident}`, filled with the primary key of a resident that exists
-during the test (for staff pages about one resident).
+The axe sweep, the JavaScript-off sweep and the screenshots all walk these lists. Pages
+that only exist part-way through a journey (the authenticator-code step of sign-in, a form
+with errors, a resident's details after giving a reason, the 429 and CSRF pages) are
+opened by the journey tests in test_accessibility.py and test_no_javascript.py.
+
+A path may contain `{resident}`: the primary key of a resident that exists during the test.
+Resident and staff contexts have confirmed their password again (allauth asks for that
+before its MFA set-up and recovery-code pages).
 """
 
 from __future__ import annotations
 
 import pytest
+
+from tests.browser.error_urls import FORBIDDEN_PATH, SERVER_ERROR_PATH
 
 ANONYMOUS_PAGES = [
     pytest.param("/", 200, id="home"),
@@ -20,16 +28,34 @@ ANONYMOUS_PAGES = [
     pytest.param("/auth/login/code/", 200, id="sign-in-with-code"),
     pytest.param("/auth/password/reset/", 200, id="password-reset"),
     pytest.param("/auth/password/reset/done/", 200, id="password-reset-sent"),
+    pytest.param("/auth/password/reset/key/done/", 200, id="password-reset-complete"),
+    pytest.param("/auth/inactive/", 200, id="account-inactive"),
+    pytest.param("/auth/3rdparty/login/cancelled/", 200, id="oidc-sign-in-cancelled"),
+    pytest.param("/auth/3rdparty/login/error/", 401, id="oidc-sign-in-error"),
 ]
 
 RESIDENT_PAGES = [
     pytest.param("/", 200, id="home"),
+    pytest.param("/help", 200, id="help"),
+    pytest.param("/no-such-page/", 404, id="not-found"),
+    pytest.param("/staff/", 404, id="staff-area-refused"),
     pytest.param("/account/", 200, id="account"),
     pytest.param("/account/delete/", 200, id="account-delete"),
     pytest.param("/auth/email/", 200, id="email-addresses"),
     pytest.param("/auth/password/change/", 200, id="password-change"),
+    pytest.param("/auth/reauthenticate/", 200, id="confirm-password"),
+    pytest.param("/auth/logout/", 200, id="sign-out"),
     pytest.param("/auth/2fa/", 200, id="mfa-overview"),
     pytest.param("/auth/2fa/totp/activate/", 200, id="mfa-totp-setup"),
+    pytest.param("/auth/3rdparty/", 200, id="oidc-connections"),
+]
+
+# A resident who has no password and signs in with emailed codes sees other versions of these.
+CODE_ONLY_RESIDENT_PAGES = [
+    pytest.param("/account/", 200, id="account"),
+    pytest.param("/account/delete/", 200, id="account-delete"),
+    pytest.param("/auth/password/set/", 200, id="password-set"),
+    pytest.param("/auth/reauthenticate/code/", 200, id="confirm-by-code"),
 ]
 
 STAFF_PAGES = [
@@ -37,6 +63,23 @@ STAFF_PAGES = [
     pytest.param("/staff/residents/", 200, id="staff-residents"),
     pytest.param("/staff/residents/?q=Resident", 200, id="staff-residents-search"),
     pytest.param("/staff/residents/?q=nobody-matches-this", 200, id="staff-residents-search-no-results"),
-    pytest.param("/staff/residents/{resident}/", 200, id="staff-resident-detail"),
+    pytest.param("/staff/residents/?q=R", 200, id="staff-residents-search-too-short"),
+    pytest.param("/staff/residents/{resident}/", 200, id="staff-resident-reason"),
     pytest.param("/staff/audit/", 200, id="staff-audit"),
+    pytest.param("/staff/audit/?action=resident", 200, id="staff-audit-filtered"),
+    pytest.param("/staff/audit/?occurred_from=31%2F2%2F2026", 200, id="staff-audit-filter-error"),
+    pytest.param("/staff/no-such-page/", 404, id="staff-not-found"),
+    pytest.param("/account/", 200, id="account"),
+    pytest.param("/auth/2fa/", 200, id="mfa-overview"),
+    pytest.param("/auth/2fa/reauthenticate/", 200, id="mfa-confirm-code"),
+    pytest.param("/auth/2fa/recovery-codes/", 200, id="mfa-recovery-codes"),
+    pytest.param("/auth/2fa/recovery-codes/generate/", 200, id="mfa-recovery-codes-new"),
+    pytest.param("/auth/2fa/totp/deactivate/", 200, id="mfa-totp-remove"),
+]
+
+# Reached through tests/browser/error_urls.py (the `failing_urls` fixture): nothing in the
+# product fails on purpose.
+ERROR_PAGES = [
+    pytest.param(FORBIDDEN_PATH, 403, id="forbidden"),
+    pytest.param(SERVER_ERROR_PATH, 500, id="server-error"),
 ]

@@ -1,33 +1,37 @@
-"""axe-core on every foundation page, for each kind of visitor, plus the page furniture WCAG relies on.
+"""axe-core on every foundation page, for each kind of visitor, and on every error state.
 
 Each page must have: no serious or critical axe violation, exactly one h1, a <title>
-naming the council, lang="en-GB", and a skip link that is the first Tab stop and
-moves focus to #main-content.
+naming the council, lang="en-GB", one <main id="main-content">, and a skip link that
+moves focus to it (and is the first Tab stop on a freshly loaded page).
 """
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable
 from typing import Any
 
+import environ
 import pytest
 from django.conf import settings
+from django.core import mail
 from playwright.sync_api import BrowserContext, Page, expect
 
+from tests.browser import support
 from tests.browser.axe import assert_no_serious_violations
-from tests.browser.pages import ANONYMOUS_PAGES, RESIDENT_PAGES, STAFF_PAGES
-from tests.browser.support import focus_is_visible, focused
+from tests.browser.pages import (
+    ANONYMOUS_PAGES,
+    CODE_ONLY_RESIDENT_PAGES,
+    ERROR_PAGES,
+    RESIDENT_PAGES,
+    STAFF_PAGES,
+)
 from tests.conftest import TEST_PASSWORD
 from townhall.accounts.models import User
+from townhall.core import config
 
-pytestmark = pytest.mark.browser
-
-
-def open_page(context: BrowserContext, url: str, expected_status: int) -> Page:
-    page = context.new_page()
-    response = page.goto(url)
-    assert response is not None
-    assert response.status == expected_status, f"{url} answered {response.status}, not {expected_status}"
-    return page
+MakeContext = Callable[..., BrowserContext]
 
 
 def assert_page_furniture(page: Page) -> None:
@@ -36,16 +40,32 @@ def assert_page_furniture(page: Page) -> None:
     assert council in page.title(), f"title {page.title()!r} does not name {council!r}"
     headings = page.locator("h1").all_inner_texts()
     assert len(headings) == 1, f"{page.url} has {len(headings)} h1 elements: {headings}"
-    assert page.locator("#main-content").count() == 1
+    expect(page.locator("main#main-content")).to_have_count(1)
+    assert_skip_link_works(page)
 
-    page.keyboard.press("Tab")
-    first_stop = focused(page)
-    assert first_stop is not None
-    assert first_stop["tag"] == "a", f"first Tab stop is {first_stop}"
-    assert "skip" in first_stop["text"].lower(), f"first Tab stop is {first_stop}"
-    assert focus_is_visible(first_stop), f"the skip link shows no focus indicator: {first_stop}"
+
+def assert_skip_link_works(page: Page) -> None:
+    """On a freshly loaded page the skip link is the first Tab stop. Where focus has already
+    moved (to an error summary) or the URL has a fragment, focus it directly instead. Either
+    way it must show focus, and Enter must move focus to <main>."""
+    if support.focused(page) is None and "#" not in page.url:
+        page.keyboard.press("Tab")
+    else:
+        page.locator(".govuk-skip-link").focus()
+    stop = support.focused(page)
+    assert stop is not None
+    assert stop["tag"] == "a", f"the first Tab stop is {stop}"
+    assert "skip to main content" in stop["text"].lower(), f"the first Tab stop is {stop}"
+    assert support.focus_is_visible(stop), f"the skip link shows no focus indicator: {stop}"
+    box = page.locator(".govuk-skip-link").bounding_box()
+    assert box is not None, "the focused skip link is not drawn"
+    assert min(box["width"], box["height"]) > 20, f"the focused skip link is still visually hidden: {box}"
     page.keyboard.press("Enter")
     expect(page.locator("#main-content")).to_be_focused()
+    # Following the link added #main-content to the URL. A form without an action attribute
+    # posts back to that URL, and on the answer the fragment takes focus from the error
+    # summary; drop it so the next step of a journey starts as a fresh visit would.
+    page.evaluate("history.replaceState(null, '', location.pathname + location.search)")
 
 
 def check_page(page: Page) -> None:
@@ -53,83 +73,242 @@ def check_page(page: Page) -> None:
     assert_page_furniture(page)
 
 
+# Every page reachable by a GET, for each audience -------------------------------------------
+
+
 @pytest.mark.parametrize(("path", "status"), ANONYMOUS_PAGES)
-def test_anonymous_page(signed_in_context: Any, live_server: Any, path: str, status: int) -> None:
-    page = open_page(signed_in_context(None), live_server.url + path, status)
+def test_anonymous_page(signed_in_context: MakeContext, path: str, status: int) -> None:
+    page = support.open_page(signed_in_context(None), path, status)
+    assert page.url.endswith(path), f"{path} sent the visitor to {page.url}"
     check_page(page)
 
 
 @pytest.mark.parametrize(("path", "status"), RESIDENT_PAGES)
-def test_resident_page(signed_in_context: Any, live_server: Any, resident: User, path: str, status: int) -> None:
-    page = open_page(signed_in_context(resident), live_server.url + path, status)
-    assert page.url == live_server.url + path, "the resident was sent elsewhere"
+def test_resident_page(signed_in_context: MakeContext, resident: User, path: str, status: int) -> None:
+    page = support.open_page(signed_in_context(resident, reauthenticated=True), path, status)
+    assert page.url.endswith(path), f"{path} sent the resident to {page.url}"
     check_page(page)
 
 
 @pytest.mark.parametrize(("path", "status"), STAFF_PAGES)
 def test_staff_page(
-    signed_in_context: Any, live_server: Any, staff_with_mfa: User, resident: User, path: str, status: int
+    signed_in_context: MakeContext, staff_with_mfa: User, resident: User, audit_entry: None, path: str, status: int
 ) -> None:
     path = path.format(resident=resident.pk)
-    page = open_page(signed_in_context(staff_with_mfa, mfa=True), live_server.url + path, status)
-    assert page.url == live_server.url + path, "the member of staff was sent elsewhere"
+    page = support.open_page(signed_in_context(staff_with_mfa, mfa=True, reauthenticated=True), path, status)
+    assert page.url.endswith(path), f"{path} sent the member of staff to {page.url}"
     check_page(page)
 
 
-def test_staff_mfa_code_page_during_sign_in(page: Page, live_server: Any, staff_with_mfa: User) -> None:
-    page.goto(live_server.url + "/auth/login/")
-    page.get_by_label("Email address").fill(staff_with_mfa.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/auth/2fa/authenticate/")
+@pytest.mark.parametrize(("path", "status"), CODE_ONLY_RESIDENT_PAGES)
+def test_code_only_resident_page(
+    signed_in_context: MakeContext, code_only_resident: User, path: str, status: int
+) -> None:
+    page = support.open_page(signed_in_context(code_only_resident), path, status)
+    assert page.url.endswith(path), f"{path} sent the resident to {page.url}"
     check_page(page)
 
 
-def test_staff_mfa_setup_page(signed_in_context: Any, live_server: Any, staff_by_role: dict[Any, User]) -> None:
-    staff = next(iter(staff_by_role.values()))
-    page = open_page(signed_in_context(staff), live_server.url + "/staff/", 200)
-    assert page.url.endswith("/auth/2fa/totp/activate/")
+@pytest.mark.usefixtures("failing_urls")
+@pytest.mark.parametrize(("path", "status"), ERROR_PAGES)
+def test_error_page(signed_in_context: MakeContext, path: str, status: int) -> None:
+    page = support.open_page(signed_in_context(None), path, status)
     check_page(page)
 
 
-def submit_sign_in(page: Page, email: str, password: str) -> None:
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.locator("main").get_by_role("button", name="Sign in").click()
-
-
-def assert_error_summary(page: Page) -> None:
-    summary = page.locator(".govuk-error-summary")
-    expect(summary).to_be_visible()
-    expect(summary.locator("h2")).to_have_text("There is a problem")
-    # GOV.UK Frontend focuses the summary on load so screen readers announce it; with JS off it
-    # is still focusable because it carries tabindex="-1".
-    expect(summary).to_be_focused()
-    assert summary.get_attribute("tabindex") == "-1"
-    links = summary.locator("a")
-    assert links.count() >= 1
-    for href in links.evaluate_all("links => links.map(a => a.getAttribute('href'))"):
-        assert href.startswith("#"), f"error summary link {href!r} does not point into the page"
-        assert page.locator(href).count() == 1, f"error summary link {href} points at nothing"
+# Sign-in, registration and their error states ------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("email", "password"),
     [pytest.param("", "", id="empty"), pytest.param("resident@example.org", "not-the-password", id="wrong-password")],
 )
-def test_sign_in_errors(page: Page, live_server: Any, resident: User, email: str, password: str) -> None:
-    page.goto(live_server.url + "/auth/login/")
-    submit_sign_in(page, email, password)
-    assert_error_summary(page)
+def test_sign_in_errors(page: Page, resident: User, email: str, password: str) -> None:
+    page.goto("/auth/login/")
+    support.sign_in(page, email, password)
+    support.assert_error_summary(page, inline=not password)
     assert resident.email not in page.locator(".govuk-error-summary").inner_text()
     check_page(page)
 
 
-def test_register_with_mismatched_passwords(page: Page, live_server: Any) -> None:
-    page.goto(live_server.url + "/auth/signup/")
-    page.get_by_label("Email address").fill("new.person@example.org")
-    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
-    page.get_by_label("Password (again)").fill(TEST_PASSWORD + "-typo")
-    page.locator("main").get_by_role("button", name="Create account").click()
-    assert_error_summary(page)
+def test_register_with_mismatched_passwords(page: Page) -> None:
+    page.goto("/auth/signup/")
+    support.field(page, "email").fill("new.person@example.org")
+    support.field(page, "password1").fill(TEST_PASSWORD)
+    support.field(page, "password2").fill(TEST_PASSWORD + "-typo")
+    support.submit(page)
+    support.assert_error_summary(page)
+    check_page(page)
+
+
+def test_register_then_confirm_email_by_code(page: Page) -> None:
+    page.goto("/auth/signup/")
+    support.field(page, "email").fill("new.person@example.org")
+    support.field(page, "password1").fill(TEST_PASSWORD)
+    support.field(page, "password2").fill(TEST_PASSWORD)
+    support.submit(page)
+    page.wait_for_url("**/auth/confirm-email/")
+    check_page(page)
+
+    code = support.emailed_code("new.person@example.org")
+    support.field(page, "code").fill(code)
+    support.submit(page)
+    page.wait_for_url(lambda url: "/auth/confirm-email/" not in url)
+    support.assert_signed_in(page)
+
+
+def test_sign_in_with_emailed_code(page: Page, resident: User) -> None:
+    page.goto("/auth/login/code/")
+    support.field(page, "email").fill(resident.email)
+    support.submit(page)
+    page.wait_for_url("**/auth/login/code/confirm/")
+    check_page(page)
+
+    support.field(page, "code").fill("WRONG-CODE")
+    support.submit(page)
+    support.assert_error_summary(page)
+    check_page(page)
+
+    support.field(page, "code").fill(support.emailed_code(resident.email))
+    support.submit(page)
+    expect(page).to_have_url(re.compile(r"^http://[^/]+/$"))
+    support.assert_signed_in(page)
+
+
+def test_password_reset_from_emailed_link(page: Page, resident: User) -> None:
+    page.goto("/auth/password/reset/")
+    support.field(page, "email").fill(resident.email)
+    support.submit(page)
+    page.wait_for_url("**/auth/password/reset/done/")
+
+    messages = [message for message in mail.outbox if resident.email in message.to]
+    assert messages, "no password reset email was sent"
+    link = re.search(r"https?://\S+/auth/password/reset/key/\S+", str(messages[-1].body))
+    assert link, f"no reset link in the email:\n{messages[-1].body}"
+    page.goto(re.sub(r"^https?://[^/]+", "", link.group(0)))
+    page.wait_for_url("**/auth/password/reset/key/*-set-password/")
+    check_page(page)
+
+    support.field(page, "password1").fill("a-brand-new-passphrase-7")
+    support.field(page, "password2").fill("something-else-entirely-8")
+    support.submit(page)
+    support.assert_error_summary(page)
+    check_page(page)
+
+
+def test_staff_authenticator_code_step(page: Page, staff_with_mfa: User) -> None:
+    page.goto("/auth/login/")
+    support.sign_in(page, staff_with_mfa.email, TEST_PASSWORD)
+    page.wait_for_url("**/auth/2fa/authenticate/")
+    check_page(page)
+
+    support.field(page, "code").fill("000000" if support.totp_now() != "000000" else "111111")
+    support.submit(page)
+    support.assert_error_summary(page)
+    check_page(page)
+
+
+def test_sign_in_with_an_oidc_provider_configured(page: Page, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With single sign-on configured, the sign-in page offers it, and its confirmation page is clean too."""
+    provider = {
+        "provider_id": "council-sso",
+        "name": "Council single sign-on",
+        "client_id": "townhall",
+        "secret": "not-a-real-secret",
+        "server_url": "http://127.0.0.1:9/",  # never contacted: the test stops before leaving Townhall
+    }
+    monkeypatch.setenv("OIDC_PROVIDERS", json.dumps([provider]))
+    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": config.read_oidc_providers(environ.Env())}}
+
+    page.goto("/auth/login/")
+    check_page(page)
+    support.click_and_wait(page, page.locator("main").get_by_text("Council single sign-on"))
+    assert "/auth/oidc/council-sso/login/" in page.url, page.url
+    check_page(page)
+
+
+def test_too_many_sign_in_attempts_page(page: Page, settings: Any, resident: User) -> None:
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "2/m/ip"}
+    page.goto("/auth/login/")
+    for _ in range(2):  # within the limit: the form answers "wrong password"
+        support.sign_in(page, resident.email, "not-the-password")
+        support.assert_error_summary(page, inline=False)
+    with page.expect_response(lambda r: r.request.method == "POST") as refused:
+        support.sign_in(page, resident.email, "not-the-password")
+    assert refused.value.status == 429
+    check_page(page)
+
+
+def test_form_without_csrf_cookie_page(page: Page, resident: User) -> None:
+    page.goto("/auth/login/")
+    page.context.clear_cookies()
+    with page.expect_response(lambda r: r.request.method == "POST") as refused:
+        support.sign_in(page, resident.email, TEST_PASSWORD)
+    assert refused.value.status == 403
+    check_page(page)
+
+
+# Staff pages part-way through a task --------------------------------------------------------
+
+
+@pytest.fixture
+def staff_page(signed_in_context: MakeContext, staff_with_mfa: User) -> Page:
+    return signed_in_context(staff_with_mfa, mfa=True).new_page()
+
+
+def test_find_a_resident_reason_form_errors_then_details(staff_page: Page, resident: User) -> None:
+    page = staff_page
+    page.goto(f"/staff/residents/{resident.pk}/")
+    support.click_and_wait(page, support.main_button(page, "Show personal details"))
+    support.assert_error_summary(page)
+    check_page(page)
+    assert resident.email not in page.content()
+
+    page.get_by_role("radio", name="Other").check()
+    support.click_and_wait(page, support.main_button(page, "Show personal details"))
+    support.assert_error_summary(page)
+    check_page(page)
+
+    page.get_by_role("radio", name="Case work").check()
+    support.click_and_wait(page, support.main_button(page, "Show personal details"))
+    expect(page.locator("main")).to_contain_text(resident.email)
+    check_page(page)
+
+
+def test_find_a_resident_search_from_the_form(staff_page: Page, resident: User) -> None:
+    page = staff_page
+    page.goto("/staff/residents/")
+    support.click_and_wait(page, support.main_button(page, "Search"))
+    support.assert_error_summary(page)
+    check_page(page)
+
+    support.field(page, "q").fill("Rita")
+    support.click_and_wait(page, support.main_button(page, "Search"))
+    expect(page.locator("main").get_by_role("link", name="Rita Resident")).to_be_visible()
+    check_page(page)
+
+
+def test_audit_log_after_verifying_the_chain(staff_page: Page, audit_entry: None) -> None:
+    page = staff_page
+    page.goto("/staff/audit/")
+    support.click_and_wait(page, support.main_button(page, "Verify the chain"))
+    expect(page.locator(".govuk-notification-banner")).to_be_visible()
+    check_page(page)
+
+
+# Account deletion ---------------------------------------------------------------------------
+
+
+def test_account_deletion_errors_then_done(signed_in_context: MakeContext, resident: User) -> None:
+    page = signed_in_context(resident).new_page()
+    page.goto("/account/delete/")
+    support.field(page, "password").fill("not-the-password")
+    support.click_and_wait(page, support.main_button(page, "Delete my account"))
+    support.assert_error_summary(page)
+    check_page(page)
+
+    support.field(page, "password").fill(TEST_PASSWORD)
+    support.field(page, "confirm").check()
+    support.click_and_wait(page, support.main_button(page, "Delete my account"))
+    expect(page).to_have_url(re.compile(r"/account/delete/done/(#.*)?$"))
     check_page(page)
