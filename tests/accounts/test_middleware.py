@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.utils import timezone
 from django.urls import reverse
 
 from tests.accounts.conftest import sign_in_with_mfa
@@ -74,6 +75,21 @@ def test_first_sign_in_journey_set_up_then_prove_the_authenticator(client, make_
     assert urlsplit(response["Location"]).path == reverse("mfa_reauthenticate")
 
     response = client.post(reverse("mfa_reauthenticate"), {"code": selectors.staff_totp_code(member)})
+    assert response.status_code == 302
+    assert client.get("/staff/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)  # allauth records the set-up in an on_commit callback
+def test_setting_up_the_app_through_its_page_counts_as_using_it(client, make_staff):
+    """Typing a valid code to set the app up proves the second factor: no second code straight after."""
+    member = make_staff(StaffRole.CUSTOMER_SERVICE_ADVISER, mfa=False)
+    client.post("/auth/login/", {"login": member.email, "password": TEST_PASSWORD})
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    page = client.get(reverse("mfa_activate_totp"))
+    secret = page.context["form"].secret
+
+    response = client.post(reverse("mfa_activate_totp"), {"code": selectors.totp_code_at(secret=secret, at=timezone.now())})
+
     assert response.status_code == 302
     assert client.get("/staff/").status_code == 200
 
