@@ -174,6 +174,7 @@ def test_serve_runs_the_development_server_and_a_worker_and_stops_both_on_sigter
     direct = children(run.process.pid)
     assert any("runserver" in command and "--noreload" in command for command in direct.values()), direct
     assert any("db_worker" in command for command in direct.values()), direct
+    assert any("notify" in command and "deliver --loop" in command for command in direct.values()), direct
     status = run.stop(signal.SIGTERM)
 
     assert status == 0, run.output
@@ -203,7 +204,7 @@ def test_serve_runs_gunicorn_outside_debug_and_stops_on_ctrl_c(var_dir, start_se
 
     assert status == 0, run.output
     assert_tree_gone(run)
-    assert "(gunicorn and a task worker)" in run.output
+    assert "(gunicorn, a task worker and the outbox sweeper)" in run.output
 
 
 def test_when_the_worker_dies_serve_stops_the_web_server_and_exits_with_its_status(var_dir, start_serve) -> None:

@@ -1,9 +1,10 @@
-"""`townhall serve`: the web server and a task worker, started and stopped together.
+"""`townhall serve`: the web server, a task worker and the outbox sweeper, started and stopped together.
 
 A council tester runs `make run` and gets a working site, background tasks
 included, from one command; one Ctrl-C stops everything. With DEBUG on (local
 settings) the web server is Django's development server; otherwise it is
-gunicorn. Either way the task worker is django-tasks' `db_worker`.
+gunicorn. Either way the task worker is django-tasks' `db_worker`, and
+`notify deliver --loop` sweeps the outbox for messages that are due.
 
 Each child runs in its own process group, so a Ctrl-C in the terminal reaches
 only this supervisor, which forwards it once to each child and waits for them:
@@ -235,11 +236,13 @@ class Command(BaseCommand):
         if not options["no_worker"]:
             reload = "--reload" if options["reload"] else "--no-reload"
             children.append(Child("task worker", _manage("db_worker", reload, "--verbosity", verbosity)))
+            # The outbox sweeper delivers messages whose task was lost and retries that fall due.
+            children.append(Child("outbox sweeper", _manage("notify", "--verbosity", verbosity, "deliver", "--loop")))
         if not settings.DEBUG:
             self._warn_if_static_not_collected()
 
         server = "development server" if settings.DEBUG else "gunicorn"
-        extra = " and a task worker" if not options["no_worker"] else ""
+        extra = ", a task worker and the outbox sweeper" if not options["no_worker"] else ""
         message = self.style.SUCCESS(
             f"Townhall is running at {_browser_url(host, port)} ({server}{extra}). Press Ctrl-C to stop."
         )
