@@ -15,7 +15,7 @@ from playwright.sync_api import Page, sync_playwright
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 OUT = Path(__file__).parent
 TOWNHALL = Path(sys.executable).parent / "townhall"
-PASSWORD = "Townhall-demo-2026"
+PASSWORD = "Townhall-demo-2026"  # noqa: S105 - the published demo password (README)
 ARGS = ["--disable-quic", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost, EXCLUDE 127.0.0.1"]
 
 
@@ -28,7 +28,8 @@ def sign_in(page: Page, email: str) -> None:
 
 
 def totp(email: str) -> str:
-    return subprocess.run([TOWNHALL, "demo", "totp", email], check=True, capture_output=True, text=True).stdout.strip()
+    command = [str(TOWNHALL), "demo", "totp", email]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()  # noqa: S603
 
 
 def shot(page: Page, name: str, path: str) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.accounts.conftest import sign_in_with_mfa
 from tests.conftest import TEST_PASSWORD
@@ -88,7 +88,8 @@ def test_setting_up_the_app_through_its_page_counts_as_using_it(client, make_sta
     page = client.get(reverse("mfa_activate_totp"))
     secret = page.context["form"].secret
 
-    response = client.post(reverse("mfa_activate_totp"), {"code": selectors.totp_code_at(secret=secret, at=timezone.now())})
+    code = selectors.totp_code_at(secret=secret, at=timezone.now())
+    response = client.post(reverse("mfa_activate_totp"), {"code": code})
 
     assert response.status_code == 302
     assert client.get("/staff/").status_code == 200
