@@ -51,7 +51,7 @@ lint: $(VENV)/.installed-dev ## ruff (lint + format check), mypy, import-linter,
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	DJANGO_SETTINGS_MODULE=townhall.settings.test $(TOWNHALL) makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=townhall.settings.test DATABASE_URL=sqlite:///:memory: $(TOWNHALL) makemigrations --check --dry-run
 
 fmt: $(VENV)/.installed-dev ## Fix formatting and autofixable lint
 	$(BIN)/ruff format .
