@@ -435,3 +435,21 @@ def test_cache_url_accepts_redis(monkeypatch) -> None:
 def test_cache_url_refuses_unsupported_caches(monkeypatch, url: str) -> None:
     with pytest.raises(ImproperlyConfigured, match="CACHE_URL"):
         config.read_cache(env_with(monkeypatch, CACHE_URL=url))
+
+
+def test_notify_settings_come_from_the_environment_when_set(monkeypatch) -> None:
+    env = env_with(monkeypatch, NOTIFY_MAX_ATTEMPTS="5", NOTIFY_EMAIL_BACKEND="govuk_notify")
+
+    assert config.read_notify(env) == {"NOTIFY_MAX_ATTEMPTS": 5, "NOTIFY_EMAIL_BACKEND": "govuk_notify"}
+
+
+def test_notify_settings_left_unset_keep_notifys_defaults(monkeypatch) -> None:
+    for name in (*config.NOTIFY_INT_SETTINGS, *config.NOTIFY_TEXT_SETTINGS):
+        monkeypatch.delenv(name, raising=False)
+
+    assert config.read_notify(config.env_reader()) == {}
+
+
+def test_notify_numbers_must_be_whole_numbers(monkeypatch) -> None:
+    with pytest.raises(ImproperlyConfigured, match="NOTIFY_BATCH_SIZE must be a whole number"):
+        config.read_notify(env_with(monkeypatch, NOTIFY_BATCH_SIZE="lots"))

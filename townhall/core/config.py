@@ -300,3 +300,41 @@ def _check_oidc_item(where: str, item: dict[str, object]) -> None:
     for flag in ("pkce", "for_staff"):
         if flag in item and not isinstance(item[flag], bool):
             raise ImproperlyConfigured(f"{where}: {flag} must be true or false (JSON booleans, not text).")
+
+
+NOTIFY_INT_SETTINGS = (
+    "NOTIFY_MAX_ATTEMPTS",
+    "NOTIFY_RETRY_BASE_SECONDS",
+    "NOTIFY_RETRY_CAP_SECONDS",
+    "NOTIFY_LEASE_SECONDS",
+    "NOTIFY_BATCH_SIZE",
+    "NOTIFY_SEND_TIMEOUT_SECONDS",
+    "NOTIFY_RETENTION_DAYS",
+)
+NOTIFY_TEXT_SETTINGS = (
+    "NOTIFY_EMAIL_BACKEND",
+    "NOTIFY_API_KEY",
+    "NOTIFY_API_URL",
+    "NOTIFY_EMAIL_TEMPLATE_ID",
+    "NOTIFY_SMS_TEMPLATE_ID",
+)
+
+
+def read_notify(env: environ.Env) -> dict[str, object]:
+    """The outbox's settings that are set in the environment; the rest keep notify's defaults.
+
+    Only the type is checked here; notify's system check (notify.E001) judges the values.
+    """
+    found: dict[str, object] = {}
+    for name in NOTIFY_INT_SETTINGS:
+        raw = env.str(name, default="").strip()
+        if raw:
+            try:
+                found[name] = int(raw)
+            except ValueError as exc:
+                raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}.") from exc
+    for name in NOTIFY_TEXT_SETTINGS:
+        raw = env.str(name, default="").strip()
+        if raw:
+            found[name] = raw
+    return found

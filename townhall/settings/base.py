@@ -186,6 +186,8 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Outbox delivery (townhall/notify/README.md): NOTIFY_* variables override notify's defaults.
+globals().update(config.read_notify(env))
 
 # Rate limits (allauth) live in the cache: the database cache works across processes with no
 # extra service; set CACHE_URL=redis://... in production for speed.
