@@ -348,7 +348,7 @@ def test_totp_setup_shows_the_secret_as_text_and_a_described_qr_code(reauthentic
     assert response.status_code == 200
     secret = response.context["form"].secret
     page = html(response)
-    assert f"<code>{secret}</code>" in page
+    assert f'<code class="townhall-break-anywhere">{secret}</code>' in page
     assert 'src="data:image/svg+xml;base64,' in page
     assert 'alt="QR code to add your Demo Borough Council account to an authenticator app"' in page
     assert 'autocomplete="one-time-code"' in page
