@@ -13,6 +13,7 @@ urlpatterns = [
     path("account/", include("townhall.accounts.urls")),
     path("staff/audit/", include("townhall.audit.urls")),
     path("staff/notify/", include("townhall.notify.urls")),
+    path("staff/catalogue/", include("townhall.service_requests.staff_urls")),
     path("staff/", include("townhall.accounts.staff_urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -38,6 +38,7 @@ from townhall.demo.constants import (
 from townhall.demo.credentials import demo_totp_secret
 from townhall.demo.models import DemoRun
 from townhall.demo.selectors import demo_data_counts
+from townhall.demo.service_requests import demo_catalogue_create
 from townhall.places import services as place_services
 
 # Apps whose rows belong to a council's instance and are wiped by --reset. Django's own
@@ -207,6 +208,7 @@ def demo_generate(
         addresses = place_services.addresses_create(addresses=plan.addresses, on_batch=bar.update)
     staff = _staff_create(seed=seed)
     residents = _residents_create(seed=seed, count=target // ADDRESSES_PER_RESIDENT, show_progress=show_progress)
+    demo_catalogue_create()
     run = DemoRun.objects.create(seed=seed, scale=scale, as_of=as_of)
     return DemoSummary(
         run=run, wards=len(wards), streets=streets, addresses=addresses, staff=staff, residents=residents

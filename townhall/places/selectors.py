@@ -171,3 +171,8 @@ def nearest_street(*, lat: float, lng: float, max_distance_m: float = 1000.0) ->
         if radius >= max_distance_m:
             return None
         radius = min(radius * 4, max_distance_m)
+
+
+def grid_reference(*, lng: float, lat: float) -> tuple[float, float]:
+    """British National Grid easting and northing for a WGS84 point, for apps that store both."""
+    return wgs84_to_bng(lng=lng, lat=lat)

@@ -15,6 +15,8 @@ TOWNHALL_NATION = config.read_nation(env)
 TOWNHALL_HOLIDAY_SUBDIVISION = config.holiday_subdivision(TOWNHALL_NATION)
 TOWNHALL_BRANDING = config.read_branding(env)
 TOWNHALL_PORT = config.read_port(env)
+# Prefix of public request references ("DB-2026-000123"); empty means the council's initials.
+TOWNHALL_REFERENCE_PREFIX = env.str("TOWNHALL_REFERENCE_PREFIX", default="")
 
 DEBUG = False
 TOWNHALL_DEMO_ALLOWED = True  # production.py turns this off
@@ -44,6 +46,7 @@ INSTALLED_APPS = [
     "townhall.audit",
     "townhall.notify",
     "townhall.places",
+    "townhall.service_requests",
     "townhall.demo",
 ]
 

@@ -1,0 +1,169 @@
+"""Reads of the service catalogue and of service requests that other code needs.
+
+Routing (`team_for`) is here because it only reads: services.service_request_create
+calls it, and so will the back office when a request changes category or ward.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from townhall.accounts.models import Team
+from townhall.places.models import Ward
+from townhall.service_requests.models import (
+    Category,
+    CategoryGroup,
+    Question,
+    QuestionChoice,
+    RequestAnswer,
+    RequestUpdate,
+    RoutingRule,
+    ServiceRequest,
+)
+
+
+class RoutingMissingError(LookupError):
+    """A category has no default routing rule; services.category_create always makes one, so data was damaged."""
+
+
+def category_groups() -> QuerySet[CategoryGroup]:
+    return CategoryGroup.objects.order_by("order", "name")
+
+
+def category_group_get(*, group_id: int) -> CategoryGroup | None:
+    return CategoryGroup.objects.filter(pk=group_id).first()
+
+
+def category_get(*, category_id: int) -> Category | None:
+    return Category.objects.select_related("group").filter(pk=category_id).first()
+
+
+def category_by_code(*, service_code: str) -> Category | None:
+    return Category.objects.select_related("group").filter(service_code=service_code).first()
+
+
+def categories() -> QuerySet[Category]:
+    """Every category, active or not, by name: for staff pickers."""
+    return Category.objects.select_related("group").order_by("name")
+
+
+def categories_active() -> QuerySet[Category]:
+    """Categories taking new requests, in the order residents see them (group, then name)."""
+    return Category.objects.filter(active=True).select_related("group").order_by("group__order", "group__name", "name")
+
+
+@dataclass(frozen=True)
+class CatalogueCategoryRow:
+    category: Category
+    default_team: Team | None
+    question_count: int
+    ward_rule_count: int
+
+
+@dataclass(frozen=True)
+class CatalogueGroupRow:
+    group: CategoryGroup
+    categories: list[CatalogueCategoryRow]
+
+
+def catalogue_overview() -> list[CatalogueGroupRow]:
+    """Every group with its categories, default team and counts, for the staff catalogue page (fixed query count)."""
+    groups = list(category_groups())
+    categories = (
+        Category.objects.select_related("group")
+        .annotate(question_count=Count("questions", distinct=True), rule_count=Count("routing_rules", distinct=True))
+        .order_by("name")
+    )
+    defaults = {
+        rule.category_id: rule.team for rule in RoutingRule.objects.filter(ward__isnull=True).select_related("team")
+    }
+    by_group: dict[int, list[CatalogueCategoryRow]] = {group.pk: [] for group in groups}
+    for category in categories:
+        by_group[category.group_id].append(
+            CatalogueCategoryRow(
+                category=category,
+                default_team=defaults.get(category.pk),
+                question_count=category.question_count,
+                ward_rule_count=max(0, category.rule_count - 1),
+            )
+        )
+    return [CatalogueGroupRow(group=group, categories=by_group[group.pk]) for group in groups]
+
+
+def category_questions(*, category: Category) -> list[Question]:
+    """The category's questions in the order they are asked, with their choices."""
+    return list(
+        Question.objects.filter(category=category)
+        .prefetch_related(Prefetch("choices", queryset=QuestionChoice.objects.order_by("order", "id")))
+        .order_by("order", "id")
+    )
+
+
+def question_get(*, question_id: int) -> Question | None:
+    return (
+        Question.objects.select_related("category", "category__group")
+        .prefetch_related(Prefetch("choices", queryset=QuestionChoice.objects.order_by("order", "id")))
+        .filter(pk=question_id)
+        .first()
+    )
+
+
+def category_routing_rules(*, category: Category) -> list[RoutingRule]:
+    """The default rule first, then ward rules by ward name."""
+    rules = RoutingRule.objects.filter(category=category).select_related("ward", "team")
+    return sorted(rules, key=lambda rule: (rule.ward is not None, rule.ward.name if rule.ward else "", rule.pk))
+
+
+def routing_rule_get(*, rule_id: int) -> RoutingRule | None:
+    return RoutingRule.objects.select_related("category", "category__group", "ward", "team").filter(pk=rule_id).first()
+
+
+def category_default_team(*, category: Category) -> Team | None:
+    rule = RoutingRule.objects.select_related("team").filter(category=category, ward__isnull=True).first()
+    return rule.team if rule is not None else None
+
+
+def team_for(*, category: Category, ward: Ward | None) -> Team:
+    """The team that handles `category` in `ward`: the ward's own rule if there is one, else the default.
+
+    The most specific rule wins; every category has a default, so there is always an answer.
+    One query: both candidate rules are fetched together.
+    """
+    wanted = Q(ward__isnull=True) | Q(ward=ward) if ward is not None else Q(ward__isnull=True)
+    rules = list(RoutingRule.objects.select_related("team").filter(wanted, category=category))
+    specific = next((rule for rule in rules if rule.ward_id is not None), None)
+    default = next((rule for rule in rules if rule.ward_id is None), None)
+    if specific is not None:
+        return specific.team
+    if default is None:
+        raise RoutingMissingError(f"Category {category.service_code!r} has no default routing rule.")
+    return default.team
+
+
+def teams() -> QuerySet[Team]:
+    return Team.objects.order_by("name")
+
+
+def wards() -> QuerySet[Ward]:
+    return Ward.objects.order_by("name")
+
+
+def service_request_by_reference(*, reference: str) -> ServiceRequest | None:
+    return (
+        ServiceRequest.objects.select_related("category", "category__group", "ward", "street", "assigned_team")
+        .filter(reference=reference.strip().upper())
+        .first()
+    )
+
+
+def service_request_answers(*, service_request: ServiceRequest) -> list[RequestAnswer]:
+    return list(RequestAnswer.objects.filter(request=service_request).order_by("id"))
+
+
+def service_request_history(*, service_request: ServiceRequest) -> list[RequestUpdate]:
+    """Every update, oldest first, internal notes included: for staff views only."""
+    return list(
+        RequestUpdate.objects.filter(request=service_request).select_related("author").order_by("created_at", "id")
+    )
