@@ -50,6 +50,8 @@ def test_each_role_sees_its_roles_teams_and_links(staff_client, role):
     assert "Waste and Recycling" in text
     assert ('href="/staff/residents/"' in text) is (role in FIND_A_RESIDENT)
     assert ('href="/staff/audit/"' in text) is (role in AUDIT_LOG)
+    assert ('href="/staff/catalogue/"' in text) is (role == StaffRole.ADMINISTRATOR)
+    assert ('href="/staff/notify/"' in text) is (role == StaffRole.ADMINISTRATOR)
 
 
 @pytest.mark.urls(__name__)

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from townhall.accounts import permissions, selectors, services
+from townhall.accounts.constants import StaffRole
 from townhall.accounts.forms import AccountDeletionForm, ResidentSearchForm, ViewingReasonForm
 from townhall.accounts.models import User
 
@@ -108,6 +109,13 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         )
     if permissions.can_view_audit_log(user) and (audit_url := _url_if_present("audit_log")):
         links.append(StaffAreaLink("Audit log", audit_url, "See who viewed or changed records, and why."))
+    if permissions.has_role(user, StaffRole.ADMINISTRATOR):
+        if catalogue_url := _url_if_present("catalogue"):
+            links.append(
+                StaffAreaLink("Service catalogue", catalogue_url, "What residents can report, with questions and SLAs.")
+            )
+        if outbox_url := _url_if_present("notify_message_list"):
+            links.append(StaffAreaLink("Outbound messages", outbox_url, "Emails and webhooks waiting, sent or failed."))
     return render(
         request, "accounts/staff_home.html", {"overview": selectors.staff_overview(user), "staff_links": links}
     )
