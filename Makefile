@@ -16,14 +16,17 @@ help: ## List the commands
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 
-$(VENV)/.installed-run: requirements/run.lock pyproject.toml | $(BIN)/python
+$(VENV)/.installed-build: requirements/build.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements/build.txt
+	@touch $@
+
+$(VENV)/.installed-run: requirements/run.lock pyproject.toml $(VENV)/.installed-build
 	$(BIN)/pip install --quiet -r requirements/run.lock
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
-$(VENV)/.installed-dev: requirements/dev.lock pyproject.toml | $(BIN)/python
+$(VENV)/.installed-dev: requirements/dev.lock pyproject.toml $(VENV)/.installed-build
 	$(BIN)/pip install --quiet -r requirements/dev.lock
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@ $(VENV)/.installed-run
