@@ -14,6 +14,7 @@ urlpatterns = [
     path("staff/audit/", include("townhall.audit.urls")),
     path("staff/notify/", include("townhall.notify.urls")),
     path("staff/catalogue/", include("townhall.service_requests.staff_urls")),
+    path("open311/v2/", include("townhall.open311.urls")),
     path("staff/", include("townhall.accounts.staff_urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -6,12 +6,14 @@ calls it, and so will the back office when a request changes category or ward.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from townhall.accounts.models import Team
 from townhall.places.models import Ward
+from townhall.service_requests.constants import CLOSED_STATUSES, OPEN_STATUSES, Open311Status
 from townhall.service_requests.models import (
     Category,
     CategoryGroup,
@@ -167,3 +169,79 @@ def service_request_history(*, service_request: ServiceRequest) -> list[RequestU
     return list(
         RequestUpdate.objects.filter(request=service_request).select_related("author").order_by("created_at", "id")
     )
+
+
+def categories_reportable() -> QuerySet[Category]:
+    """Active categories the council handles itself, in residents' order: the Open311 service list."""
+    return categories_active().filter(council_responsible=True)
+
+
+def public_service_requests() -> QuerySet[ServiceRequest]:
+    """Requests anyone may see: public requests in public categories, public fields only.
+
+    Contact details, reporter, internal notes and staff assignments are deferred out of
+    the query, so nothing built from these rows can leak them by accident. Each row has
+    `latest_public_message`: the newest public update's message, or None (one query).
+    """
+    latest_message = (
+        RequestUpdate.objects.filter(request=OuterRef("pk"))
+        .exclude(public_message="")
+        .order_by("-created_at", "-id")
+        .values("public_message")[:1]
+    )
+    return (
+        ServiceRequest.objects.filter(is_public=True, category__is_public=True)
+        .select_related("category")
+        .only(
+            "id",
+            "reference",
+            "status",
+            "description",
+            "lat",
+            "lng",
+            "uprn",
+            "address_string",
+            "received_at",
+            "updated_at",
+            "sla_due_at",
+            "category__service_code",
+            "category__name",
+        )
+        .annotate(latest_public_message=Subquery(latest_message))
+    )
+
+
+def category_ids_with_questions() -> set[int]:
+    """Ids of categories that ask extra questions (Open311 `metadata`), in one query."""
+    return set(Question.objects.values_list("category_id", flat=True).distinct())
+
+
+def public_service_requests_search(
+    *,
+    references: list[str] | None = None,
+    service_codes: list[str] | None = None,
+    received_from: dt.datetime | None = None,
+    received_to: dt.datetime | None = None,
+    open311_statuses: list[str] | None = None,
+    limit: int = 1000,
+) -> list[ServiceRequest]:
+    """Public requests, newest first, at most `limit`: by reference alone when references are given (the
+    other filters are then ignored, as Open311 says), else by category code, receipt time and open/closed."""
+    found = public_service_requests()
+    if references:
+        found = found.filter(reference__in=[reference.strip().upper() for reference in references])
+    else:
+        if service_codes:
+            found = found.filter(category__service_code__in=service_codes)
+        if received_from is not None:
+            found = found.filter(received_at__gte=received_from)
+        if received_to is not None:
+            found = found.filter(received_at__lte=received_to)
+        if open311_statuses:
+            statuses: set[str] = set()
+            if Open311Status.OPEN in open311_statuses:
+                statuses |= OPEN_STATUSES
+            if Open311Status.CLOSED in open311_statuses:
+                statuses |= CLOSED_STATUSES
+            found = found.filter(status__in=sorted(statuses))
+    return list(found.order_by("-received_at", "-id")[:limit])

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "townhall.notify",
     "townhall.places",
     "townhall.service_requests",
+    "townhall.open311",
     "townhall.demo",
 ]
 
