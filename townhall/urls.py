@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("townhall.web.urls")),
     path("auth/", include("allauth.urls")),
     path("account/", include("townhall.accounts.urls")),
+    path("report/", include("townhall.service_requests.urls")),
     path("staff/audit/", include("townhall.audit.urls")),
     path("staff/notify/", include("townhall.notify.urls")),
     path("staff/catalogue/", include("townhall.service_requests.staff_urls")),

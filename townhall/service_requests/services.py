@@ -20,6 +20,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -27,6 +29,7 @@ from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import Team, User
 from townhall.accounts.permissions import has_role, is_council_staff
 from townhall.audit.services import audit_record
+from townhall.notify import services as notify
 from townhall.places import selectors as place_selectors
 from townhall.places.models import Address, Ward
 from townhall.service_requests import selectors, sla
@@ -729,9 +732,19 @@ def _contact_clean(
     return cleaned
 
 
+def phone_is_valid(phone: str) -> bool:
+    """The same check service_request_create makes on a contact phone number, for forms to ask first."""
+    return bool(_PHONE_PATTERN.match(" ".join(phone.split())))
+
+
 def _outside_borough_message() -> str:
     council = settings.TOWNHALL_BRANDING.council_name
     return f"This location is outside the area {council} looks after. Choose a place inside the borough"
+
+
+def outside_borough_message() -> str:
+    """What a resident is told when a location is outside every ward (forms check before submitting)."""
+    return _outside_borough_message()
 
 
 @transaction.atomic
@@ -844,12 +857,87 @@ def service_request_create(
 
 
 def _after_create(request: ServiceRequest) -> None:
-    """Where the new request's outbox messages will be written, in the creating transaction.
+    """The new request's outbox messages, written in the creating transaction (sent after commit, retried).
 
-    Once townhall.notify lands: the acknowledgement to the reporter (email or SMS) and the
-    category's signed back-office webhook, as outbox rows, so they are sent after commit,
-    retried, and never lost or sent twice.
+    Today: the acknowledgement email to the reporter (the account's address, else the
+    contact email), when there is one. The back-office webhook comes with per-category
+    endpoints. A request received more than ACKNOWLEDGEMENT_WINDOW ago is history being
+    loaded (imports, the demo generator), and nobody is told today that we have it.
     """
+    if request.received_at < timezone.now() - ACKNOWLEDGEMENT_WINDOW:
+        return
+    to = request.reporter.email if request.reporter is not None else request.contact_email
+    if not to:
+        return
+    message = acknowledgement_email(request)
+    notify.email_enqueue(
+        to=to,
+        subject=message.subject,
+        text=message.text,
+        idempotency_key=f"service_request:{request.reference}:acknowledgement",
+        related_type="service_requests.servicerequest",
+        related_id=request.pk,
+    )
+
+
+ACKNOWLEDGEMENT_WINDOW = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class EmailContent:
+    subject: str
+    text: str
+
+
+def site_url(path: str) -> str:
+    """An absolute link to `path` on the public site, for messages sent outside any web request.
+
+    TOWNHALL_SITE_URL (e.g. "https://report.council.example") when set; otherwise the first
+    concrete host in ALLOWED_HOSTS, with allauth's protocol setting (https in production)
+    and, on this machine, the port `townhall serve` listens on.
+    """
+    configured = str(settings.TOWNHALL_SITE_URL).rstrip("/")
+    if configured:
+        return f"{configured}{path}"
+    hosts = [h for h in settings.ALLOWED_HOSTS if h and not h.startswith((".", "*"))]
+    host = hosts[0] if hosts else "localhost"
+    scheme = getattr(settings, "ACCOUNT_DEFAULT_HTTP_PROTOCOL", "https")
+    port = getattr(settings, "TOWNHALL_PORT", None)
+    if host in {"localhost", "127.0.0.1", "[::1]"} and port:
+        host = f"{host}:{port}"
+    return f"{scheme}://{host}{path}"
+
+
+def sla_due_in_words(request: ServiceRequest) -> str:
+    """ "by the end of Monday 5 January 2026" (working days), "by 3:15pm on Tuesday 1 December 2026" (hours)."""
+    due = request.sla_due_at.astimezone(sla.COUNCIL_TIME_ZONE)
+    day = f"{due:%A} {due.day} {due:%B %Y}"
+    if request.category.sla_unit == SlaUnit.HOURS:
+        hour = due.hour % 12 or 12
+        return f"by {hour}:{due:%M}{'am' if due.hour < 12 else 'pm'} on {day}"
+    return f"by the end of {day}"
+
+
+def acknowledgement_email(request: ServiceRequest) -> EmailContent:
+    """The acknowledgement a reporter receives: reference, category, what happens next, target date, link."""
+    received = request.received_at.astimezone(sla.COUNCIL_TIME_ZONE)
+    name = request.reporter.given_name if request.reporter is not None else request.contact_name.split(" ")[0]
+    context = {
+        "name": name,
+        "reference": request.reference,
+        "category": request.category.name,
+        "received": f"{received.day} {received:%B %Y}",
+        "due": sla_due_in_words(request),
+        "sla_label": request.category.sla_label,
+        "urgent": request.category.sla_unit == SlaUnit.HOURS,
+        "tracking_url": site_url(reverse("report:track", args=[request.reference])) if request.is_public else "",
+        "council": settings.TOWNHALL_BRANDING.council_name,
+        "contact_email": settings.TOWNHALL_BRANDING.contact_email,
+    }
+    return EmailContent(
+        subject=f"We have your report {request.reference}: {request.category.name}",
+        text=render_to_string("service_requests/emails/acknowledgement.txt", context),
+    )
 
 
 # --- Service requests: status and SLA ---------------------------------------------------------

@@ -17,6 +17,8 @@ TOWNHALL_BRANDING = config.read_branding(env)
 TOWNHALL_PORT = config.read_port(env)
 # Prefix of public request references ("DB-2026-000123"); empty means the council's initials.
 TOWNHALL_REFERENCE_PREFIX = env.str("TOWNHALL_REFERENCE_PREFIX", default="")
+# Public address of the site, for links in emails sent by background work ("https://report.council.example").
+TOWNHALL_SITE_URL = env.str("TOWNHALL_SITE_URL", default="")
 
 DEBUG = False
 TOWNHALL_DEMO_ALLOWED = True  # production.py turns this off
