@@ -1,9 +1,9 @@
 """Generate and clear the demo borough.
 
-Everything is derived from (seed, scale): random streams are `random.Random` instances
-seeded from them, never the global generator or the clock; `as_of` is only recorded, for
-generators that add history later. Generation runs in one transaction, so a failure
-leaves the database as it was.
+Everything is derived from (seed, scale, as_of): random streams are `random.Random`
+instances seeded from them, never the global generator or the clock; `as_of` is the
+"today" of the service request history (request_history.py). Generation runs in one
+transaction, so a failure leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from townhall.demo.constants import (
 )
 from townhall.demo.credentials import demo_totp_secret
 from townhall.demo.models import DemoRun
+from townhall.demo.request_history import request_history_create, request_history_target
 from townhall.demo.selectors import demo_data_counts
 from townhall.demo.service_requests import demo_catalogue_create
 from townhall.places import services as place_services
@@ -60,6 +61,7 @@ class DemoSummary:
     addresses: int
     staff: int
     residents: int
+    requests: int = 0
 
 
 def _cleared_tables() -> list[str]:
@@ -185,10 +187,12 @@ def demo_generate(
     as_of: dt.date,
     reset: bool = False,
     show_progress: bool = False,
+    history: bool = True,
 ) -> DemoSummary:
     """Generate the demo borough in an empty database (or, with `reset`, after clearing it).
 
     Raises DemoDataPresentError, having written nothing, when data is present and `reset` is false.
+    With `history` (the default), three years of service requests up to `as_of` are added.
     """
     scale = Scale(scale)
     if reset:
@@ -209,7 +213,18 @@ def demo_generate(
     staff = _staff_create(seed=seed)
     residents = _residents_create(seed=seed, count=target // ADDRESSES_PER_RESIDENT, show_progress=show_progress)
     demo_catalogue_create()
+    requests = 0
+    if history:  # three years of service requests up to `as_of` (request_history.py)
+        total = request_history_target(scale)
+        with _progress(total=total, description="Service requests", enabled=show_progress) as bar:
+            requests = request_history_create(seed=seed, scale=scale, as_of=as_of, on_batch=bar.update)
     run = DemoRun.objects.create(seed=seed, scale=scale, as_of=as_of)
     return DemoSummary(
-        run=run, wards=len(wards), streets=streets, addresses=addresses, staff=staff, residents=residents
+        run=run,
+        wards=len(wards),
+        streets=streets,
+        addresses=addresses,
+        staff=staff,
+        residents=residents,
+        requests=requests,
     )

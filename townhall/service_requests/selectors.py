@@ -13,6 +13,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from townhall.accounts.models import Team
 from townhall.places.models import Ward
+from townhall.service_requests import sla
 from townhall.service_requests.constants import CLOSED_STATUSES, OPEN_STATUSES, Open311Status
 from townhall.service_requests.models import (
     Category,
@@ -245,3 +246,13 @@ def public_service_requests_search(
                 statuses |= CLOSED_STATUSES
             found = found.filter(status__in=sorted(statuses))
     return list(found.order_by("-received_at", "-id")[:limit])
+
+
+# The council's clock for SLAs, for other apps that plan or display due times.
+SLA_TIME_ZONE = sla.COUNCIL_TIME_ZONE
+
+
+def sla_due_at(*, received_at: dt.datetime, unit: str, amount: int) -> dt.datetime:
+    """The due time `service_request_create` would set, for apps that write requests in bulk (the demo)."""
+    return sla.due_at(received_at=received_at, unit=unit, amount=amount)
+

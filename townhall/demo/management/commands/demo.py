@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
-from argparse import ArgumentParser, ArgumentTypeError
+from argparse import ArgumentParser, ArgumentTypeError, BooleanOptionalAction
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +35,12 @@ class Command(BaseCommand):
         parser.add_argument("--scale", choices=Scale.values, default=Scale.SMALL)
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
         parser.add_argument("--as-of", type=_date, default=None, help="the demo's 'today' (default: today)")
+        parser.add_argument(
+            "--history",
+            action=BooleanOptionalAction,
+            default=True,
+            help="add three years of service requests up to --as-of (default: yes)",
+        )
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--reset", action="store_true", help="delete all existing data first")
         group.add_argument("--if-empty", action="store_true", help="generate only when there are no users")
@@ -65,6 +71,7 @@ class Command(BaseCommand):
                 as_of=as_of,
                 reset=options["reset"],
                 show_progress=sys.stderr.isatty(),
+                history=options["history"],
             )
         except services.DemoDataPresentError as error:
             raise CommandError(str(error)) from error
@@ -72,7 +79,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Generated {summary.run} in {time.monotonic() - started:.1f}s: {summary.wards} wards, "
                 f"{summary.streets} streets, {summary.addresses} addresses, {summary.staff} staff, "
-                f"{summary.residents} residents."
+                f"{summary.residents} residents, {summary.requests} service requests."
             )
         )
 
