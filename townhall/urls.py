@@ -16,6 +16,7 @@ urlpatterns = [
     path("staff/notify/", include("townhall.notify.urls")),
     path("staff/catalogue/", include("townhall.service_requests.staff_urls")),
     path("open311/v2/", include("townhall.open311.urls")),
+    path("staff/requests/", include("townhall.service_requests.backoffice_urls")),
     path("staff/", include("townhall.accounts.staff_urls")),
     path("django-admin/", admin.site.urls),
 ]

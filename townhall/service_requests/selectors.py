@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from townhall.accounts.models import Team
+from townhall.accounts.constants import StaffRole
+from townhall.accounts.models import Team, User
+from townhall.accounts.permissions import has_role
 from townhall.places.models import Ward
 from townhall.service_requests import sla
 from townhall.service_requests.constants import CLOSED_STATUSES, OPEN_STATUSES, Open311Status
@@ -248,6 +252,139 @@ def public_service_requests_search(
     return list(found.order_by("-received_at", "-id")[:limit])
 
 
+# --- Back office: the queue and the request page (/staff/requests/) ------------------------------
+
+QUEUE_SORT_RECEIVED = "received"
+QUEUE_SORT_SLA_DUE = "sla_due"
+QUEUE_SLA_BREACHED = "breached"
+QUEUE_SLA_DUE_TODAY = "due_today"
+QUEUE_STATUS_OPEN = "open_all"
+QUEUE_STATUS_CLOSED = "closed_all"
+
+
+def _sees_every_team(acting_user: User | AnonymousUser) -> bool:
+    return has_role(acting_user, StaffRole.ADMINISTRATOR)
+
+
+def staff_team_ids(*, acting_user: User | AnonymousUser) -> list[int]:
+    """Ids of the teams the member of staff belongs to (one query)."""
+    if not acting_user.is_authenticated:
+        return []
+    return list(Team.objects.filter(members=acting_user).order_by("name").values_list("pk", flat=True))
+
+
+def staff_queue_teams(*, acting_user: User | AnonymousUser) -> QuerySet[Team]:
+    """The teams whose queues this member of staff may filter by: their own, or every team for administrators."""
+    if _sees_every_team(acting_user):
+        return teams()
+    return (
+        Team.objects.filter(members=acting_user).order_by("name")
+        if acting_user.is_authenticated
+        else Team.objects.none()
+    )
+
+
+def staff_visible_requests(*, acting_user: User | AnonymousUser) -> QuerySet[ServiceRequest]:
+    """Requests a member of staff may open: their teams' requests, or every request for administrators."""
+    found = ServiceRequest.objects.all()
+    if _sees_every_team(acting_user):
+        return found
+    return found.filter(assigned_team_id__in=staff_team_ids(acting_user=acting_user))
+
+
+def _london_day_end(now: dt.datetime) -> dt.datetime:
+    london = now.astimezone(ZoneInfo("Europe/London"))
+    next_day = dt.datetime.combine(london.date() + dt.timedelta(days=1), dt.time(), tzinfo=london.tzinfo)
+    return next_day - dt.timedelta(microseconds=1)
+
+
+def _sla_condition(found: QuerySet[ServiceRequest], *, sla: str, now: dt.datetime) -> Q:
+    """Open requests whose effective due time (pauses added) is past (`breached`) or falls later today.
+
+    Unpaused requests are decided in the database; the few that were ever paused have
+    their due time moved by the pause, so those candidates are checked one by one.
+    """
+    end_of_today = _london_day_end(now)
+    never_paused = Q(sla_paused_seconds=0, sla_paused_since__isnull=True)
+    if sla == QUEUE_SLA_BREACHED:
+        plain = never_paused & Q(sla_due_at__lt=now)
+        candidates = found.filter(~never_paused, sla_due_at__lt=now)
+    else:
+        plain = never_paused & Q(sla_due_at__gte=now, sla_due_at__lte=end_of_today)
+        candidates = found.filter(~never_paused, sla_due_at__lte=end_of_today)
+    paused_ids = []
+    for row in candidates.only("pk", "sla_due_at", "sla_paused_seconds", "sla_paused_since"):
+        due = row.sla_effective_due(now=now)
+        if (sla == QUEUE_SLA_BREACHED and due < now) or (sla != QUEUE_SLA_BREACHED and now <= due <= end_of_today):
+            paused_ids.append(row.pk)
+    return plain | Q(pk__in=paused_ids)
+
+
+def service_request_queue(
+    *,
+    acting_user: User | AnonymousUser,
+    now: dt.datetime,
+    team_id: int | None = None,
+    category_id: int | None = None,
+    ward_id: int | None = None,
+    status: str = "",
+    priority: int | None = None,
+    sla: str = "",
+    assigned_to_me: bool = False,
+    sort: str = QUEUE_SORT_RECEIVED,
+) -> QuerySet[ServiceRequest]:
+    """The back-office queue: requests of one team (or all the user's teams), filtered and sorted.
+
+    `team_id` outside the user's teams gives nothing (administrators see every team).
+    `status` is a status value, or QUEUE_STATUS_OPEN / QUEUE_STATUS_CLOSED. `sla` is
+    QUEUE_SLA_BREACHED or QUEUE_SLA_DUE_TODAY (open requests only). Rows come with
+    category, ward, street, team and officer, so listing them costs no further queries.
+    """
+    found = staff_visible_requests(acting_user=acting_user)
+    if team_id is not None:
+        found = found.filter(assigned_team_id=team_id)
+    if category_id is not None:
+        found = found.filter(category_id=category_id)
+    if ward_id is not None:
+        found = found.filter(ward_id=ward_id)
+    if status == QUEUE_STATUS_OPEN:
+        found = found.filter(status__in=sorted(OPEN_STATUSES))
+    elif status == QUEUE_STATUS_CLOSED:
+        found = found.filter(status__in=sorted(CLOSED_STATUSES))
+    elif status:
+        found = found.filter(status=status)
+    if priority is not None:
+        found = found.filter(priority=priority)
+    if assigned_to_me:
+        found = found.filter(assigned_officer_id=acting_user.pk)
+    if sla in {QUEUE_SLA_BREACHED, QUEUE_SLA_DUE_TODAY}:
+        found = found.filter(status__in=sorted(OPEN_STATUSES))
+        found = found.filter(_sla_condition(found, sla=sla, now=now))
+    ordering = ["sla_due_at", "id"] if sort == QUEUE_SORT_SLA_DUE else ["-received_at", "-id"]
+    return found.select_related("category", "ward", "street", "assigned_team", "assigned_officer").order_by(*ordering)
+
+
+def service_request_for_staff(*, acting_user: User | AnonymousUser, request_id: int) -> ServiceRequest | None:
+    """One request with everything the request page shows, or None when it is outside the user's teams."""
+    return (
+        staff_visible_requests(acting_user=acting_user)
+        .select_related(
+            "category", "category__group", "ward", "street", "assigned_team", "assigned_officer", "duplicate_of"
+        )
+        .filter(pk=request_id)
+        .first()
+    )
+
+
+def staff_assignable_officers(*, acting_user: User | AnonymousUser) -> QuerySet[User]:
+    """Members of the teams this member of staff can assign to (for the officer picker)."""
+    return (
+        User.objects.filter(teams__in=staff_queue_teams(acting_user=acting_user), is_active=True)
+        .distinct()
+        .order_by("given_name", "family_name", "email")
+    )
+
+
 # The council's clock for SLAs, for other apps that plan or display due times.
 SLA_TIME_ZONE = sla.COUNCIL_TIME_ZONE
 
@@ -255,4 +392,3 @@ SLA_TIME_ZONE = sla.COUNCIL_TIME_ZONE
 def sla_due_at(*, received_at: dt.datetime, unit: str, amount: int) -> dt.datetime:
     """The due time `service_request_create` would set, for apps that write requests in bulk (the demo)."""
     return sla.due_at(received_at=received_at, unit=unit, amount=amount)
-

@@ -1101,3 +1101,93 @@ def service_request_sla_resume(
     )
     service_request.refresh_from_db()
     return update
+
+
+# --- Back office: assignment and the reporter's details ----------------------------------------
+
+ACTION_REQUEST_ASSIGNED = "service_request.assigned"
+ACTION_REQUEST_REPORTER_VIEWED = "service_request.reporter_details.viewed"
+
+
+def _require_request_staff(acting_user: Actor) -> None:
+    """Council staff work on requests; `None` is Townhall itself (imports, routing jobs)."""
+    if acting_user is not None and not is_council_staff(acting_user):
+        raise PermissionDenied("Only council staff can do this.")
+
+
+def _officer_label(officer: User) -> str:
+    return officer.get_full_name() or officer.email
+
+
+@transaction.atomic
+def service_request_assign(
+    *,
+    acting_user: Actor,
+    service_request: ServiceRequest,
+    team: Team,
+    officer: User | None = None,
+    internal_note: str = "",
+) -> RequestUpdate:
+    """Give a request to a team and, optionally, to one of its members; both steps are in the history.
+
+    The officer must belong to the team. The history gets an internal note (staff only);
+    the audit entry keeps to ids.
+    """
+    _require_request_staff(acting_user)
+    if officer is not None and not team.members.filter(pk=officer.pk).exists():
+        raise ValidationError({"officer": "Choose an officer who is in the team"})
+    locked = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+    if locked.assigned_team_id == team.pk and locked.assigned_officer_id == (officer.pk if officer else None):
+        raise ValidationError({"team": "The request is already assigned to this team and officer"})
+    now = timezone.now()
+    locked.assigned_team = team
+    locked.assigned_officer = officer
+    locked.updated_at = now
+    locked.save(update_fields=["assigned_team", "assigned_officer", "updated_at"])
+    summary = f"Assigned to {team.name}" + (f" ({_officer_label(officer)})" if officer is not None else "") + "."
+    note = internal_note.strip()
+    update = RequestUpdate.objects.create(
+        request=locked,
+        created_at=now,
+        author=_author(acting_user),
+        internal_note=f"{summary}\n\n{note}" if note else summary,
+    )
+    audit_record(
+        actor=acting_user,
+        action=ACTION_REQUEST_ASSIGNED,
+        object_type=OBJECT_REQUEST,
+        object_id=locked.reference,
+        reason=f"Team {team.pk}, officer {officer.pk if officer is not None else 'none'}.",
+    )
+    service_request.refresh_from_db()
+    return update
+
+
+@dataclass(frozen=True)
+class ReporterDetails:
+    """Who reported a request and how to reach them: shown to staff only after the viewing is audited."""
+
+    name: str
+    email: str
+    phone: str
+    account_id: int | None
+
+
+def service_request_reporter_view(*, acting_user: Actor, service_request: ServiceRequest) -> ReporterDetails:
+    """The reporter's contact details, recorded in the audit log (with the request's id) before they are returned."""
+    _require_request_staff(acting_user)
+    reporter = User.objects.filter(pk=service_request.reporter_id).first() if service_request.reporter_id else None
+    with transaction.atomic():
+        audit_record(
+            actor=acting_user,
+            action=ACTION_REQUEST_REPORTER_VIEWED,
+            object_type=OBJECT_REQUEST,
+            object_id=service_request.reference,
+            reason=f"Service request id {service_request.pk}.",
+        )
+    return ReporterDetails(
+        name=service_request.contact_name or (reporter.get_full_name() if reporter is not None else ""),
+        email=service_request.contact_email or (reporter.email if reporter is not None else ""),
+        phone=service_request.contact_phone,
+        account_id=reporter.pk if reporter is not None else None,
+    )

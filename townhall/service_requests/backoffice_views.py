@@ -1,0 +1,238 @@
+"""The back office (/staff/requests/): the queue of the officer's teams, and the page of one request.
+
+Case officers, team managers, customer service advisers and administrators may use it
+(accounts.permissions); StaffAreaMiddleware has already required sign-in and MFA. A
+member of staff sees their teams' requests; administrators see every team's. A request
+outside those teams is a 404, as if it did not exist. Everything works without JavaScript:
+filters are a GET form, every action is a POST that redirects back (post/redirect/get),
+and the reporter's contact details appear only in the response to the POST that audited
+the viewing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from townhall.accounts.constants import StaffRole
+from townhall.accounts.models import User
+from townhall.accounts.permissions import has_role, staff_role_required
+from townhall.service_requests import selectors, services
+from townhall.service_requests.backoffice_forms import AssignForm, QueueFilterForm, StatusChangeForm
+from townhall.service_requests.models import ServiceRequest
+
+PAGE_SIZE = 50
+# Who works the queues (administrators too, as for every check).
+QUEUE_ROLES: tuple[StaffRole, ...] = (
+    StaffRole.CASE_OFFICER,
+    StaffRole.TEAM_MANAGER,
+    StaffRole.CUSTOMER_SERVICE_ADVISER,
+)
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """One item of the GOV.UK pagination list: a page number, or an ellipsis (number None)."""
+
+    number: int | None
+    href: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    request: ServiceRequest
+    due: Any
+    overdue: bool
+
+
+def _signed_in_user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):  # pragma: no cover - the middleware comes first
+        raise Http404("Page not found")
+    return user
+
+
+def _page_href(query: QueryDict, number: int) -> str:
+    params = query.copy()
+    params["page"] = str(number)
+    return f"?{params.urlencode()}"
+
+
+@never_cache
+@staff_role_required(*QUEUE_ROLES)
+@require_http_methods(["GET"])
+def queue(request: HttpRequest) -> HttpResponse:
+    user = _signed_in_user(request)
+    filtered = any(key != "page" for key in request.GET)
+    form = QueueFilterForm(
+        request.GET if filtered else None,
+        teams=selectors.staff_queue_teams(acting_user=user),
+        categories=selectors.categories(),
+        wards=selectors.wards(),
+        all_teams_label="All teams" if has_role(user, StaffRole.ADMINISTRATOR) else "All my teams",
+    )
+    context: dict[str, Any] = {
+        "form": form,
+        "filtered": filtered,
+        "page": None,
+        "rows": [],
+        "page_links": [],
+        "previous_href": "",
+        "next_href": "",
+    }
+    if form.is_bound and not form.is_valid():
+        return render(request, "service_requests/backoffice/queue.html", context)
+
+    now = timezone.now()
+    filters = form.filters() if form.is_bound else {}
+    found = selectors.service_request_queue(acting_user=user, now=now, **filters)
+    paginator = Paginator(found, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    rows = []
+    for service_request in page:
+        due = service_request.sla_effective_due(now=now)
+        rows.append(QueueRow(service_request, due, service_request.is_open and due < now))
+    context["page"] = page
+    context["rows"] = rows
+    context["page_links"] = [
+        PageLink(None, "", False)
+        if number == Paginator.ELLIPSIS
+        else PageLink(int(number), _page_href(query, int(number)), number == page.number)
+        for number in paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+    ]
+    context["previous_href"] = _page_href(query, page.previous_page_number()) if page.has_previous() else ""
+    context["next_href"] = _page_href(query, page.next_page_number()) if page.has_next() else ""
+    return render(request, "service_requests/backoffice/queue.html", context)
+
+
+def _request_or_404(user: User, pk: int) -> ServiceRequest:
+    found = selectors.service_request_for_staff(acting_user=user, request_id=pk)
+    if found is None:
+        raise Http404("Page not found")
+    return found
+
+
+def _assign_form(user: User, service_request: ServiceRequest, data: Any = None) -> AssignForm:
+    return AssignForm(
+        data,
+        teams=selectors.staff_queue_teams(acting_user=user),
+        officers=selectors.staff_assignable_officers(acting_user=user),
+        initial={"team": service_request.assigned_team_id, "officer": service_request.assigned_officer_id},
+    )
+
+
+def _render_request(
+    request: HttpRequest,
+    service_request: ServiceRequest,
+    *,
+    status_form: StatusChangeForm | None = None,
+    assign_form: AssignForm | None = None,
+    reporter: services.ReporterDetails | None = None,
+) -> HttpResponse:
+    user = _signed_in_user(request)
+    now = timezone.now()
+    due = service_request.sla_effective_due(now=now)
+    context = {
+        "service_request": service_request,
+        "answers": selectors.service_request_answers(service_request=service_request),
+        "history": selectors.service_request_history(service_request=service_request),
+        "sla_due": due,
+        "overdue": service_request.is_open and due < now,
+        "status_form": status_form or StatusChangeForm(service_request=service_request),
+        "assign_form": assign_form or _assign_form(user, service_request),
+        "reporter": reporter,
+    }
+    return render(request, "service_requests/backoffice/request.html", context)
+
+
+@never_cache
+@staff_role_required(*QUEUE_ROLES)
+@require_http_methods(["GET"])
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_request(request, _request_or_404(_signed_in_user(request), pk))
+
+
+@never_cache
+@staff_role_required(*QUEUE_ROLES)
+@require_POST
+def reporter_details(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the reporter's contact details, only in the response to this POST, after auditing it."""
+    user = _signed_in_user(request)
+    service_request = _request_or_404(user, pk)
+    details = services.service_request_reporter_view(acting_user=user, service_request=service_request)
+    return _render_request(request, service_request, reporter=details)
+
+
+@never_cache
+@staff_role_required(*QUEUE_ROLES)
+@require_POST
+def status_change(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _signed_in_user(request)
+    service_request = _request_or_404(user, pk)
+    form = StatusChangeForm(request.POST, service_request=service_request)
+    if form.is_valid():
+        try:
+            services.service_request_status_change(
+                acting_user=user,
+                service_request=service_request,
+                to=form.cleaned_data["status"],
+                public_message=form.cleaned_data["public_message"],
+                internal_note=form.cleaned_data["internal_note"],
+                duplicate_of=form.cleaned_data.get("duplicate_request"),
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error, default_field="status")
+        else:
+            messages.success(request, f"Status changed to {service_request.get_status_display().lower()}.")
+            return redirect("backoffice_request", pk=service_request.pk)
+    return _render_request(request, service_request, status_form=form)
+
+
+@never_cache
+@staff_role_required(*QUEUE_ROLES)
+@require_POST
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _signed_in_user(request)
+    service_request = _request_or_404(user, pk)
+    form = _assign_form(user, service_request, request.POST)
+    if form.is_valid():
+        try:
+            services.service_request_assign(
+                acting_user=user,
+                service_request=service_request,
+                team=form.cleaned_data["team"],
+                officer=form.cleaned_data["officer"],
+                internal_note=form.cleaned_data["internal_note"],
+            )
+        except PermissionDenied:
+            raise Http404("Page not found") from None
+        except ValidationError as error:
+            _add_service_errors(form, error, default_field="team")
+        else:
+            messages.success(request, f"Request assigned to {form.cleaned_data['team'].name}.")
+            if selectors.service_request_for_staff(acting_user=user, request_id=service_request.pk) is None:
+                # Given to a team this officer is not in: the request has left their queue.
+                return redirect("backoffice_queue")
+            return redirect("backoffice_request", pk=service_request.pk)
+    return _render_request(request, service_request, assign_form=form)
+
+
+def _add_service_errors(form: Any, error: ValidationError, *, default_field: str) -> None:
+    """Put a service's ValidationError on the form, on the field it names when the form has one."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else default_field, errors)
+    else:
+        form.add_error(default_field, error)
