@@ -26,6 +26,12 @@ FIND_A_RESIDENT = {
     StaffRole.ADMINISTRATOR,
 }
 AUDIT_LOG = {StaffRole.INFORMATION_GOVERNANCE_OFFICER, StaffRole.ADMINISTRATOR}
+REQUEST_QUEUE = {
+    StaffRole.CASE_OFFICER,
+    StaffRole.TEAM_MANAGER,
+    StaffRole.CUSTOMER_SERVICE_ADVISER,
+    StaffRole.ADMINISTRATOR,
+}
 
 
 def page_text(response) -> str:
@@ -51,6 +57,7 @@ def test_each_role_sees_its_roles_teams_and_links(staff_client, role):
     assert ('href="/staff/residents/"' in text) is (role in FIND_A_RESIDENT)
     assert ('href="/staff/audit/"' in text) is (role in AUDIT_LOG)
     assert ('href="/staff/catalogue/"' in text) is (role == StaffRole.ADMINISTRATOR)
+    assert ('href="/staff/requests/"' in text) is (role in REQUEST_QUEUE)
     assert ('href="/staff/notify/"' in text) is (role == StaffRole.ADMINISTRATOR)
 
 
@@ -68,7 +75,7 @@ def test_several_roles_are_all_listed_and_links_combine(staff_client):
 
 
 def test_staff_with_no_team_and_no_tools_get_a_plain_explanation(staff_client):
-    client, _ = staff_client(StaffRole.TEAM_MANAGER)
+    client, _ = staff_client(StaffRole.DATA_STEWARD)
 
     text = page_text(client.get("/staff/"))
 

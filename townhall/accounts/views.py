@@ -99,6 +99,11 @@ def _url_if_present(name: str) -> str | None:
 def staff_home(request: HttpRequest) -> HttpResponse:
     user = _signed_in_user(request)
     links = []
+    queue_roles = (StaffRole.CASE_OFFICER, StaffRole.TEAM_MANAGER, StaffRole.CUSTOMER_SERVICE_ADVISER)
+    if permissions.has_role(user, *queue_roles) and (queue_url := _url_if_present("backoffice_queue")):
+        links.append(
+            StaffAreaLink("Service requests", queue_url, "Your teams' reports: check, assign and update them.")
+        )
     if permissions.can_find_residents(user):
         links.append(
             StaffAreaLink(
