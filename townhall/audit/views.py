@@ -7,11 +7,9 @@ itself audited (it would log every page of the log); verifying the chain is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -19,24 +17,9 @@ from django.views.decorators.http import require_http_methods
 from townhall.accounts.permissions import AUDIT_LOG_ROLES, staff_role_required
 from townhall.audit import selectors, services
 from townhall.audit.forms import AuditFilterForm
+from townhall.core.pagination import pagination_context
 
 PAGE_SIZE = 50
-
-
-@dataclass(frozen=True)
-class PageLink:
-    """One item of the GOV.UK pagination list: a page number, or an ellipsis (number None)."""
-
-    number: int | None
-    href: str
-    current: bool
-
-
-def _page_href(query: QueryDict, number: int) -> str:
-    """This page's filters with another page number, so paging keeps the filters."""
-    params = query.copy()
-    params["page"] = str(number)
-    return f"?{params.urlencode()}"
 
 
 @staff_role_required(*AUDIT_LOG_ROLES)
@@ -69,15 +52,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     entries = selectors.audit_entries(**form.filters()) if form.is_bound else selectors.audit_entries()
     paginator = Paginator(entries, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context["page"] = page
-    context["page_links"] = [
-        PageLink(None, "", False)
-        if number == Paginator.ELLIPSIS
-        else PageLink(int(number), _page_href(query, int(number)), number == page.number)
-        for number in paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
-    ]
-    context["previous_href"] = _page_href(query, page.previous_page_number()) if page.has_previous() else ""
-    context["next_href"] = _page_href(query, page.next_page_number()) if page.has_next() else ""
+    context.update(pagination_context(page, request.GET))
     return render(request, "audit/audit_log.html", context)

@@ -11,28 +11,20 @@ from typing import cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import User
 from townhall.accounts.permissions import staff_role_required
+from townhall.core.pagination import pagination_context
 from townhall.notify import selectors, services
 from townhall.notify.constants import MessageState
 from townhall.notify.forms import OutboxFilterForm
 from townhall.notify.models import OutboxMessage
 
 PAGE_SIZE = 50
-
-
-@dataclass(frozen=True)
-class PageLink:
-    """An item of the GOV.UK pagination list; `number` None is an ellipsis."""
-
-    number: int | None
-    href: str
-    current: bool
 
 
 @dataclass(frozen=True)
@@ -48,12 +40,6 @@ class StateCount:
     count: int
     href: str
     current: bool
-
-
-def _with_page(query: QueryDict, number: int) -> str:
-    params = query.copy()
-    params["page"] = str(number)
-    return f"?{params.urlencode()}"
 
 
 @staff_role_required(StaffRole.ADMINISTRATOR)
@@ -82,18 +68,9 @@ def message_list(request: HttpRequest) -> HttpResponse:
     found = selectors.outbox_messages(**form.filters()) if form.is_bound else selectors.outbox_messages()
     paginator = Paginator(found, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context["page"] = page
     context["rows"] = [Row(m, selectors.mask_destination(m.channel, m.destination)) for m in page]
-    context["page_links"] = [
-        PageLink(None, "", False)
-        if number == Paginator.ELLIPSIS
-        else PageLink(int(number), _with_page(query, int(number)), number == page.number)
-        for number in paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
-    ]
-    context["previous_href"] = _with_page(query, page.previous_page_number()) if page.has_previous() else ""
-    context["next_href"] = _with_page(query, page.next_page_number()) if page.has_next() else ""
+    context.update(pagination_context(page, request.GET))
     return render(request, "notify/message_list.html", context)
 
 

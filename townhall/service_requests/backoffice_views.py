@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import User
 from townhall.accounts.permissions import has_role, staff_role_required
+from townhall.core.pagination import pagination_context
 from townhall.service_requests import selectors, services
 from townhall.service_requests.backoffice_forms import AssignForm, QueueFilterForm, StatusChangeForm
 from townhall.service_requests.models import ServiceRequest
@@ -40,15 +41,6 @@ QUEUE_ROLES: tuple[StaffRole, ...] = (
 
 
 @dataclass(frozen=True)
-class PageLink:
-    """One item of the GOV.UK pagination list: a page number, or an ellipsis (number None)."""
-
-    number: int | None
-    href: str
-    current: bool
-
-
-@dataclass(frozen=True)
 class QueueRow:
     request: ServiceRequest
     due: Any
@@ -60,12 +52,6 @@ def _signed_in_user(request: HttpRequest) -> User:
     if not isinstance(user, User):  # pragma: no cover - the middleware comes first
         raise Http404("Page not found")
     return user
-
-
-def _page_href(query: QueryDict, number: int) -> str:
-    params = query.copy()
-    params["page"] = str(number)
-    return f"?{params.urlencode()}"
 
 
 @never_cache
@@ -98,22 +84,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     found = selectors.service_request_queue(acting_user=user, now=now, **filters)
     paginator = Paginator(found, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     rows = []
     for service_request in page:
         due = service_request.sla_effective_due(now=now)
         rows.append(QueueRow(service_request, due, service_request.is_open and due < now))
     context["page"] = page
     context["rows"] = rows
-    context["page_links"] = [
-        PageLink(None, "", False)
-        if number == Paginator.ELLIPSIS
-        else PageLink(int(number), _page_href(query, int(number)), number == page.number)
-        for number in paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
-    ]
-    context["previous_href"] = _page_href(query, page.previous_page_number()) if page.has_previous() else ""
-    context["next_href"] = _page_href(query, page.next_page_number()) if page.has_next() else ""
+    context.update(pagination_context(page, request.GET))
     return render(request, "service_requests/backoffice/queue.html", context)
 
 
