@@ -28,6 +28,10 @@ class ApiKey(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the key, hex.")
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    rate_limit_per_minute = models.PositiveIntegerField(
+        default=120, help_text="Requests this key may make per minute before Open311 answers 429."
+    )
+    contact_email = models.EmailField(blank=True, help_text="Who to tell about changes or problems with this client.")
 
     class Meta:
         ordering: ClassVar = ["name"]

@@ -8,6 +8,7 @@ invariants that must hold whatever writes them.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import ClassVar
 
 from django.conf import settings
@@ -281,7 +282,17 @@ class ServiceRequest(models.Model):
         blank=True,
         help_text="Empty until closed; true if resolved without being reopened; false once reopened.",
     )
-    is_public = models.BooleanField(default=True)
+    is_public = models.BooleanField(
+        default=True, help_text="False once staff flag it as sensitive: hidden from every public list, map and feed."
+    )
+    # Anonymous web reports wait for the reporter to confirm by email before they go live.
+    awaiting_confirmation = models.BooleanField(default=False)
+    confirmation_digest = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the emailed confirmation token, hex; cleared once used."
+    )
+    redacted_description = models.TextField(
+        blank=True, help_text="What the public sees instead of the description after moderation; staff see both."
+    )
     duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates")
 
     class Meta:
@@ -383,6 +394,12 @@ class RequestUpdate(models.Model):
     status_to = models.CharField(max_length=30, choices=Status.choices, blank=True)
     public_message = models.TextField(blank=True)
     internal_note = models.TextField(blank=True)
+    redacted_message = models.TextField(
+        blank=True, help_text="What the public sees instead of public_message after moderation."
+    )
+    channel = models.CharField(
+        max_length=20, choices=Channel.choices, blank=True, help_text="Where an update from outside came from."
+    )
     external_id = models.CharField(max_length=100, blank=True)
 
     class Meta:
@@ -411,3 +428,234 @@ class RequestUpdate(models.Model):
     @property
     def changes_status(self) -> bool:
         return bool(self.status_to)
+
+
+def _upload_to(prefix: str, instance: models.Model, filename: str) -> str:
+    """Random names under a per-kind folder: never the uploader's filename, never guessable."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"{prefix}/{secrets.token_hex(16)}.{suffix[:8]}"
+
+
+def photo_upload_to(instance: models.Model, filename: str) -> str:
+    return _upload_to("request-photos", instance, filename)
+
+
+def document_upload_to(instance: models.Model, filename: str) -> str:
+    return _upload_to("request-documents", instance, filename)
+
+
+class RequestPhoto(models.Model):
+    """A photo of the problem, re-encoded without metadata. Served only through a view that checks visibility.
+
+    While a resident is still reporting, the photo belongs to their draft (`draft_key`)
+    and has no request; submitting attaches it. Where the original carried a GPS
+    position it is kept here (for staff) before the EXIF block is stripped.
+    """
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="photos")
+    update = models.ForeignKey(RequestUpdate, on_delete=models.SET_NULL, null=True, blank=True, related_name="photos")
+    draft_key = models.CharField(max_length=64, blank=True, db_index=True)
+    image = models.FileField(upload_to=photo_upload_to)
+    content_type = models.CharField(max_length=50)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveIntegerField()
+    original_name = models.CharField(max_length=255, blank=True)
+    exif_lat = models.FloatField(null=True, blank=True)
+    exif_lng = models.FloatField(null=True, blank=True)
+    is_public = models.BooleanField(default=True, help_text="False once staff hide it in moderation.")
+    uploaded_at = models.DateTimeField()
+    order = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering: ClassVar = ["request", "order", "id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(request__isnull=False) | ~Q(draft_key=""), name="service_requests_photo_has_owner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Photo {self.pk} of {self.request_id or self.draft_key}"
+
+
+class RequestDocument(models.Model):
+    """A document staff attach to a request (a contractor's report, a letter). Never public."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(upload_to=document_upload_to)
+    filename = models.CharField(max_length=255, help_text="The name it was uploaded with, for downloads.")
+    content_type = models.CharField(max_length=100)
+    size_bytes = models.PositiveIntegerField()
+    description = models.CharField(max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["request", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class RequestSubscription(models.Model):
+    """Someone following a request's public updates: its reporter, or a resident who chose "is it one of these?"."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="subscriptions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    email = models.EmailField(blank=True, help_text="For people following without an account.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["request", "created_at", "id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(email=""), name="service_requests_subscription_has_someone"
+            ),
+            models.UniqueConstraint(
+                fields=["request", "user"], condition=Q(user__isnull=False), name="service_requests_one_sub_per_user"
+            ),
+            models.UniqueConstraint(
+                fields=["request", "email"], condition=~Q(email=""), name="service_requests_one_sub_per_email"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Subscription to {self.request_id}"
+
+
+class AreaAlert(models.Model):
+    """Email me about new reports in a ward, or within a radius of a point; optionally one category.
+
+    Confirmed by email before anything is sent; unsubscribed with one click from any alert.
+    """
+
+    email = models.EmailField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    centre_lat = models.FloatField(null=True, blank=True)
+    centre_lng = models.FloatField(null=True, blank=True)
+    radius_m = models.PositiveIntegerField(null=True, blank=True)
+    label = models.CharField(
+        max_length=200, blank=True, help_text='How the area is named, e.g. "within 500 m of TS1 2AB".'
+    )
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True, help_text="Reports received before this were sent.")
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=(Q(ward__isnull=False) & Q(radius_m__isnull=True))
+                | (
+                    Q(ward__isnull=True)
+                    & Q(radius_m__isnull=False)
+                    & Q(centre_lat__isnull=False)
+                    & Q(centre_lng__isnull=False)
+                ),
+                name="service_requests_alert_ward_or_radius",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Alert {self.pk}: {self.label}"
+
+
+class ResponseTemplate(models.Model):
+    """Standard wording for a public update, offered for a category and/or the status being set."""
+
+    title = models.CharField(max_length=100)
+    text = models.TextField()
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="response_templates",
+        help_text="Empty for every category.",
+    )
+    status = models.CharField(max_length=30, choices=Status.choices, blank=True, help_text="Empty for any status.")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SavedFilter(models.Model):
+    """A member of staff's named queue filter (the query string of the queue page)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+    query = models.CharField(max_length=1000)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["owner", "name"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["owner", "name"], name="service_requests_saved_filter_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BlockedReporter(models.Model):
+    """An account or email address staff have blocked from reporting (abuse); lifted by setting lifted_at."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    email = models.EmailField(blank=True)
+    reason = models.CharField(max_length=500)
+    blocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    blocked_at = models.DateTimeField()
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-blocked_at", "-id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(email=""), name="service_requests_block_names_someone"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Block {self.pk}"
+
+
+class CategoryWebhook(models.Model):
+    """A back-office system (e.g. the highways contractor) told about new requests and updates in a category."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="webhooks")
+    endpoint_slug = models.SlugField(
+        max_length=50, help_text="The notify webhook endpoint (townhall notify endpoint add) to send to."
+    )
+    send_updates = models.BooleanField(default=True, help_text="Also send status changes and public updates.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["category", "endpoint_slug"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["category", "endpoint_slug"], name="service_requests_one_hook_per_endpoint"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id} -> {self.endpoint_slug}"
