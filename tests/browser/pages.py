@@ -32,6 +32,8 @@ ANONYMOUS_PAGES = [
     pytest.param("/auth/inactive/", 200, id="account-inactive"),
     pytest.param("/auth/3rdparty/login/cancelled/", 200, id="oidc-sign-in-cancelled"),
     pytest.param("/auth/3rdparty/login/error/", 401, id="oidc-sign-in-error"),
+    pytest.param("/reports/", 200, id="public-reports"),
+    pytest.param("/reports/alerts/", 200, id="area-alerts"),
 ]
 
 RESIDENT_PAGES = [

@@ -72,15 +72,17 @@ def assert_reflows_at_320_css_pixels(page: Page) -> None:
     """WCAG 2.2 SC 1.4.10: at 320 CSS pixels wide no content reaches past the viewport.
 
     Wide data tables may scroll inside their own region (.townhall-table-scroll), which the
-    criterion allows. Elements are measured rather than the root's scrollWidth, which Chromium
-    does not always shrink after a viewport resize.
+    criterion allows; a map's panes move inside its container, which clips them. Elements
+    are measured rather than the root's scrollWidth, which Chromium does not always shrink
+    after a viewport resize.
     """
     original = page.viewport_size
     page.set_viewport_size({"width": 320, "height": 640})
     try:
         too_wide = page.evaluate(
             """() => [...document.body.querySelectorAll('*')]
-                .filter(el => !el.closest('.townhall-table-scroll, .govuk-skip-link, .govuk-visually-hidden'))
+                .filter(el => !el.closest(
+                    '.townhall-table-scroll, .govuk-skip-link, .govuk-visually-hidden, .leaflet-map-pane'))
                 .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
                 .slice(0, 5)
                 .map(el => el.outerHTML.slice(0, 120))"""

@@ -1,11 +1,12 @@
 """The resident reporting journey at /report/ in a real browser: JavaScript off, and keyboard only.
 
 A resident reports a pothole end to end (category, postcode, address, questions,
-description, contact details, check answers, send), anonymously and signed in, then opens
-the tracking page. Every page of the journey and each error state (no category chosen,
-a postcode that is not real, an empty description) passes axe with nothing serious or
-critical, has the page furniture (one h1, a council title, lang, main, a working skip
-link) and reflows at 320 CSS pixels.
+description, photos, contact details, check answers, send; without an account, confirm
+by the emailed link), anonymously and signed in, then opens the tracking page. Every
+page of the journey and each error state (no category chosen, a postcode that is not
+real, an empty description) passes axe with nothing serious or critical, has the page
+furniture (one h1, a council title, lang, main, a working skip link) and reflows at 320
+CSS pixels.
 
 The borough, the Highways teams and the pothole category (a question of every datatype)
 are the fixtures of tests/service_requests/conftest.py.
@@ -25,6 +26,7 @@ from tests.browser.test_accessibility import assert_reflows_at_320_css_pixels, c
 from tests.browser.test_no_javascript import assert_renders_without_javascript
 from tests.service_requests import conftest as service_fixtures
 from townhall.accounts.models import User
+from townhall.notify.models import OutboxMessage
 from townhall.service_requests.models import Category, ServiceRequest
 
 MakeContext = Callable[..., BrowserContext]
@@ -120,6 +122,10 @@ def report_a_pothole(page: Page, *, signed_in: bool) -> str:
     support.field(page, "description").fill(DESCRIPTION)
     continue_(page)
 
+    expect_step(page, "photos")
+    check(page)
+    continue_(page)  # photos are optional for potholes
+
     if not signed_in:
         expect_step(page, "contact")
         check(page)
@@ -140,11 +146,26 @@ def report_a_pothole(page: Page, *, signed_in: bool) -> str:
     assert match, f"sending the report led to {page.url}"
     reference = match.group("reference")
     check(page)
+    if not signed_in:
+        expect(page.locator("main h1")).to_have_text("Check your email to confirm your report")
+        page.goto(confirmation_link(reference))
+        check(page)
+        support.click_and_wait(page, support.main_button(page, "Confirm my report"))
+        assert REFERENCE.search(page.url), page.url
+        check(page)
     expect(page.locator(".govuk-panel--confirmation")).to_contain_text(reference)
     created = ServiceRequest.objects.get()
     assert created.reference == reference
     assert created.description == DESCRIPTION
     return reference
+
+
+def confirmation_link(reference: str) -> str:
+    """The path of the link in the "confirm your report" email (in the outbox; test_report_extras reads it by SMTP)."""
+    message = OutboxMessage.objects.get(idempotency_key=f"service_request:{reference}:confirmation")
+    match = re.search(r"https?://[^/\s]+(/report/confirm/\S+/)", message.payload["text"])
+    assert match, message.payload["text"]
+    return match.group(1)
 
 
 def open_tracking_page(page: Page, reference: str) -> None:
@@ -271,11 +292,16 @@ def test_resident_reports_a_pothole_with_the_keyboard_only(
     fill_by_keyboard(page, questions, "Continue")
     expect_step(page, "description")
     fill_by_keyboard(page, {"description": ("type", DESCRIPTION)}, "Continue")
+    expect_step(page, "photos")
+    fill_by_keyboard(page, {}, "Continue")
     expect_step(page, "contact")
     contact: dict[str, Action] = {"name": ("type", "Ann Other"), "email": ("type", "ann@example.org")}
     fill_by_keyboard(page, contact, "Continue")
     expect_step(page, "check")
     fill_by_keyboard(page, {}, "Accept and send")
+    expect(page.locator("main h1")).to_have_text("Check your email to confirm your report")
+    page.goto(confirmation_link(ServiceRequest.objects.get().reference))
+    fill_by_keyboard(page, {}, "Confirm my report")
 
     match = REFERENCE.search(page.url)
     assert match, f"sending the report led to {page.url}"

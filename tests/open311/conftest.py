@@ -8,15 +8,19 @@ validated against the XSDs in schemas/xsd, written from the spec.
 
 from __future__ import annotations
 
+import io
 import json
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache as django_cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from jsonschema import Draft202012Validator, FormatChecker
 from lxml import etree
+from PIL import Image
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -76,6 +80,26 @@ def assert_xml(response: HttpResponse, xsd: str, *, status: int = 200) -> etree.
     schema = _xsd(xsd)
     assert schema.validate(document), schema.error_log.filter_from_errors()
     return document
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the (per-process) cache: start every test with none."""
+    django_cache.clear()
+    yield
+    django_cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def jpeg(name: str = "photo1.jpeg", size: tuple[int, int] = (40, 30)) -> SimpleUploadedFile:
+    """A real (tiny) JPEG upload, as a phone or FixMyStreet sends it."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 40, 40)).save(buffer, format="JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
 
 
 @pytest.fixture

@@ -8,16 +8,15 @@ jurisdiction_id and api_key first, its own extra attributes, and a multi-line de
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from tests.open311.conftest import assert_json, assert_xml
+from tests.open311.conftest import assert_json, assert_xml, jpeg
 from tests.service_requests.conftest import NORTH_POINT, OUTSIDE_POINT, make_category
 from townhall.open311 import selectors as open311_selectors
 from townhall.open311 import services as open311_services
 from townhall.open311.models import ApiKey
 from townhall.service_requests.constants import Channel
-from townhall.service_requests.models import RequestAnswer, ServiceRequest
+from townhall.service_requests.models import RequestAnswer, RequestPhoto, ServiceRequest
 
 BASE = "/open311/v2"
 
@@ -68,7 +67,7 @@ def test_fixmystreet_replay(client, pothole, api_key):
         "attribute[report_url]": "https://fixmystreet.example/report/123",
         "attribute[easting]": "450000",
         "attribute[northing]": "519000",
-        "photo1": SimpleUploadedFile("photo1.jpeg", b"\xff\xd8\xff", content_type="image/jpeg"),
+        "photo1": jpeg("photo1.jpeg"),
     }
 
     document = assert_xml(client.post(f"{BASE}/requests.xml", body), "request_created")
@@ -83,6 +82,7 @@ def test_fixmystreet_replay(client, pothole, api_key):
     assert created.contact_phone == "07700 900982"
     answers = {answer.question_code: answer.value for answer in RequestAnswer.objects.filter(request=created)}
     assert answers == {"depth": "deep", "where": ["road", "pavement"]}  # FixMyStreet's own extras are not answers
+    assert RequestPhoto.objects.filter(request=created, content_type="image/jpeg").count() == 1
 
     # FixMyStreet then reads the request back by id, over XML, with jurisdiction_id.
     listed = assert_xml(
@@ -173,12 +173,13 @@ def test_an_address_string_alone_places_the_request_when_it_names_one_address(cl
     assert body[0]["description"].startswith("address_string: ")
 
 
-def test_a_category_that_needs_sign_in_is_refused(client, roads, teams, pothole, api_key):
+def test_a_category_that_needs_a_known_reporter_needs_an_email(client, roads, teams, pothole, api_key):
     make_category(roads, teams.highways, service_code="fly-tip", name="Fly-tipping", anonymous_allowed=False)
     body = assert_json(
-        client.post(f"{BASE}/requests.json", params(api_key, service_code="fly-tip")), "errors", status=400
+        client.post(f"{BASE}/requests.json", params(api_key, service_code="fly-tip", email=None)), "errors", status=400
     )
-    assert "Sign in" in body[0]["description"]
+    assert "confirm this report by email" in body[0]["description"]
+    assert not ServiceRequest.objects.exists()
 
 
 def test_only_get_and_post(client, db):

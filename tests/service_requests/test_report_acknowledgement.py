@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from pytest_django.fixtures import Settings
 
 from tests.fakes.smtp_server import FakeSmtpServer
 from tests.service_requests.conftest import NORTH_POINT, make_category
-from tests.service_requests.test_report_helpers import draft_url, path_of, to_check
+from tests.service_requests.test_report_helpers import describe, draft_url, path_of, to_check
 from townhall.notify import services as notify
 from townhall.notify.models import OutboxMessage
 from townhall.service_requests import services
@@ -38,20 +39,31 @@ def test_acknowledgement_reaches_the_smtp_server_after_delivery(
 ) -> None:
     settings.DEFAULT_FROM_EMAIL = "Demo Borough Council <noreply@council.example>"
     first = to_check(client, pothole)
-    path_of(client.post(draft_url(first, "description"), {"description": "Deep hole"}))
+    describe(client, first, "Deep hole")
     path_of(client.post(draft_url(first, "contact"), {"name": "Ann Other", "email": "ann@example.org"}))
     with django_capture_on_commit_callbacks(execute=False):
         path_of(client.post(draft_url(first, "check")))
     created = ServiceRequest.objects.get()
     message = OutboxMessage.objects.get()
-    assert message.idempotency_key == f"service_request:{created.reference}:acknowledgement"
-    assert message.related_id == str(created.pk)
+    assert message.idempotency_key == f"service_request:{created.reference}:confirmation"
     assert not smtp_server.messages  # nothing is sent inside the transaction
+
+    # Reported without an account: first the email asking to confirm, read from the SMTP server.
+    assert notify.outbox_deliver_due().delivered == 1
+    [asking] = smtp_server.messages
+    assert asking.recipients == ("ann@example.org",)
+    link = re.search(r"http://testserver(/report/confirm/\S+/)", asking.message.get_body(("plain",)).get_content())
+    assert link is not None
+    with django_capture_on_commit_callbacks(execute=False):
+        path_of(client.post(link.group(1)))
+    created.refresh_from_db()
+    message = OutboxMessage.objects.get(idempotency_key=f"service_request:{created.reference}:acknowledgement")
+    assert message.related_id == str(created.pk)
 
     report = notify.outbox_deliver_due()
 
     assert report.delivered == 1
-    [mail] = smtp_server.messages
+    mail = smtp_server.messages[-1]
     assert mail.recipients == ("ann@example.org",)
     assert mail.message["Subject"] == f"We have your report {created.reference}: Pothole"
     text = mail.message.get_body(("plain",)).get_content()
@@ -63,6 +75,7 @@ def test_acknowledgement_reaches_the_smtp_server_after_delivery(
         "What happens next",
         f"within 5 working days, that is by the end of {due:%A} {due.day} {due:%B %Y}.",
         f"http://testserver/report/{created.reference}/",
+        f"http://testserver/report/{created.reference}/manage/",
     ):
         assert expected in text, (expected, text)
     assert "INVALID_TEMPLATE_VARIABLE" not in text
@@ -72,7 +85,7 @@ def test_acknowledgement_reaches_the_smtp_server_after_delivery(
 def test_signed_in_reporter_is_acknowledged_at_their_account_address(client: Client, pothole, resident) -> None:
     client.force_login(resident)
     first = to_check(client, pothole)
-    path_of(client.post(draft_url(first, "description"), {"description": "Hole"}))
+    describe(client, first, "Hole")
     path_of(client.post(draft_url(first, "check")))
     message = OutboxMessage.objects.get()
     assert message.destination == "resident@example.org"

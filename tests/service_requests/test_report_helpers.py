@@ -67,6 +67,13 @@ def to_check(client: Client, category: Category, *, answers: dict[str, object] |
     return first
 
 
+def describe(client: Client, first: str, text: str) -> str:
+    """Post the description, then pass the photo step without a photo; where the journey goes next."""
+    assert path_of(client.post(draft_url(first, "description"), {"description": text})) == draft_url(first, "photos")
+    page(client, draft_url(first, "photos"))
+    return path_of(client.post(draft_url(first, "photos"), {"action": "continue"}))
+
+
 def errors_summary(response: Response) -> str:
     html = response.content.decode()
     assert response.status_code == 200, response.status_code

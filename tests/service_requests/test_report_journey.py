@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
 from tests.service_requests.conftest import make_category
-from tests.service_requests.test_report_helpers import UPRN, draft_url, page, path_of, start, to_check
+from tests.service_requests.test_report_helpers import UPRN, describe, draft_url, page, path_of, start, to_check
 from townhall.notify.models import OutboxMessage
 from townhall.service_requests.constants import Channel, Status
 from townhall.service_requests.models import RequestAnswer, ServiceRequest
@@ -20,7 +22,7 @@ def test_anonymous_resident_reports_a_pothole_end_to_end(client: Client, pothole
     html = client.get(first).content.decode()
     assert "Roads and pavements" in html  # radios grouped under their group heading
 
-    nxt = path_of(client.post(draft_url(first, "description"), {"description": "  Deep hole by the bus stop  "}))
+    nxt = describe(client, first, "  Deep hole by the bus stop  ")
     assert nxt == draft_url(first, "contact")
     nxt = path_of(client.post(nxt, {"name": "Ann Other", "email": "Ann@Example.org", "phone": "07700 900 982"}))
     assert nxt == draft_url(first, "check")
@@ -63,6 +65,18 @@ def test_anonymous_resident_reports_a_pothole_end_to_end(client: Client, pothole
         "where": "In the road",
         "landmark": "Bus stop",
     }
+    # Without an account the report waits for the emailed link: nobody sees it until then.
+    assert created.awaiting_confirmation
+    confirmation = page(client, done)
+    assert "Check your email to confirm your report" in confirmation
+    assert "ann@example.org" in confirmation
+    assert client.get(f"/report/{created.reference}/").status_code == 404
+    email = OutboxMessage.objects.get(idempotency_key=f"service_request:{created.reference}:confirmation")
+    link = re.search(r"http://testserver(/report/confirm/[^/\s]+/)", email.payload["text"])
+    assert link is not None, email.payload["text"]
+    assert "Confirm my report" in page(client, link.group(1))
+    assert path_of(client.post(link.group(1))) == done
+
     confirmation = page(client, done)
     assert "Pothole" in page(client, f"/report/{created.reference}/")
     assert "govuk-panel--confirmation" in confirmation
@@ -79,7 +93,7 @@ def test_anonymous_resident_reports_a_pothole_end_to_end(client: Client, pothole
 def test_signed_in_resident_skips_contact_details(client: Client, pothole, resident) -> None:
     client.force_login(resident)
     first = to_check(client, pothole)
-    nxt = path_of(client.post(draft_url(first, "description"), {"description": "Hole"}))
+    nxt = describe(client, first, "Hole")
     assert nxt == draft_url(first, "check")  # no contact page
     assert path_of(client.get(draft_url(first, "contact"))) == nxt
     html = client.get(nxt).content.decode()
@@ -122,7 +136,7 @@ def test_steps_cannot_be_skipped(client: Client, pothole) -> None:
 def test_change_link_returns_to_check_your_answers(client: Client, pothole, resident) -> None:
     client.force_login(resident)
     first = to_check(client, pothole)
-    path_of(client.post(draft_url(first, "description"), {"description": "Hole"}))
+    describe(client, first, "Hole")
     assert path_of(client.post(draft_url(first, "description"), {"description": "Bigger hole"})) == draft_url(
         first, "check"
     )
@@ -146,7 +160,7 @@ def test_sign_in_required_category_links_to_sign_in_with_next(client: Client, po
     path_of(client.post(draft_url(first, "location"), {"postcode": "TS40 1AB"}))
     path_of(client.post(draft_url(first, "location/address"), {"uprn": UPRN}))
     path_of(client.get(draft_url(first, "questions")))
-    path_of(client.post(draft_url(first, "description"), {"description": "Offensive words on the bridge"}))
+    describe(client, first, "Offensive words on the bridge")
     html = page(client, draft_url(first, "contact"))
     assert "Sign in to report this problem" in html
     assert "/auth/login/?next=%2Freport%2Fdraft%2F" in html

@@ -9,6 +9,7 @@ from tests.service_requests.conftest import OUTSIDE_POINT, make_category
 from tests.service_requests.test_report_helpers import (
     POTHOLE_ANSWERS,
     UPRN,
+    describe,
     draft_url,
     errors_summary,
     path_of,
@@ -160,7 +161,7 @@ def test_contact_details_are_checked(
     client: Client, pothole, fields: dict[str, str], message: str, anchor: str
 ) -> None:
     first = to_check(client, pothole)
-    path_of(client.post(draft_url(first, "description"), {"description": "Hole"}))
+    describe(client, first, "Hole")
     html = errors_summary(client.post(draft_url(first, "contact"), fields))
     assert message in html
     assert f'href="{anchor}"' in html
@@ -172,7 +173,7 @@ def test_a_refusal_at_submit_writes_nothing_and_points_at_the_step(
     """The category stops taking reports between check and submit: the service refuses, nothing is stored."""
     client.force_login(resident)
     first = to_check(client, pothole)
-    path_of(client.post(draft_url(first, "description"), {"description": "Hole"}))
+    describe(client, first, "Hole")
     pothole.active = False
     pothole.save(update_fields=["active"])
     response = client.post(draft_url(first, "check"))
@@ -185,7 +186,7 @@ def test_a_failure_inside_the_transaction_rolls_everything_back(client: Client, 
     """A crash after the request row and its outbox message were written: nothing of either survives."""
     client.force_login(resident)
     first = to_check(client, pothole)
-    path_of(client.post(draft_url(first, "description"), {"description": "Hole"}))
+    describe(client, first, "Hole")
     original = services._after_create
 
     def after_create_then_fail(request):
@@ -207,7 +208,7 @@ def test_service_errors_at_submit_show_the_error_summary(client: Client, pothole
     """A question made required after the resident answered: the summary links back to the questions page."""
     client.force_login(resident)
     first = to_check(client, pothole, answers={"depth": "shallow"})
-    path_of(client.post(draft_url(first, "description"), {"description": "Hole"}))
+    describe(client, first, "Hole")
     question = pothole.questions.get(code="landmark")
     question.required = True
     question.save(update_fields=["required"])

@@ -104,6 +104,15 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         links.append(
             StaffAreaLink("Service requests", queue_url, "Your teams' reports: check, assign and update them.")
         )
+    assisted_roles = (StaffRole.CUSTOMER_SERVICE_ADVISER, StaffRole.CASE_OFFICER)
+    if permissions.has_role(user, *assisted_roles) and (new_request_url := _url_if_present("assisted_start")):
+        links.append(
+            StaffAreaLink(
+                "Record a report for a caller",
+                new_request_url,
+                "Report a problem for someone who phones, visits, emails or uses a kiosk.",
+            )
+        )
     if permissions.can_find_residents(user):
         links.append(
             StaffAreaLink(
@@ -121,6 +130,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             )
         if outbox_url := _url_if_present("notify_message_list"):
             links.append(StaffAreaLink("Outbound messages", outbox_url, "Emails and webhooks waiting, sent or failed."))
+        if keys_url := _url_if_present("open311_keys"):
+            links.append(StaffAreaLink("Open311 API keys", keys_url, "Client applications that report and update."))
     return render(
         request, "accounts/staff_home.html", {"overview": selectors.staff_overview(user), "staff_links": links}
     )

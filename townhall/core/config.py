@@ -338,3 +338,30 @@ def read_notify(env: environ.Env) -> dict[str, object]:
         if raw:
             found[name] = raw
     return found
+
+
+_TILE_PLACEHOLDERS = ("{z}", "{x}", "{y}")
+
+
+def read_map_tiles(env: environ.Env) -> tuple[str, str]:
+    """The map tile server (Leaflet URL template) and its attribution, or ("", "") for no tiles.
+
+    Empty by default: maps then draw ward outlines on a plain background and the browser
+    contacts no other server. A tile server nearly always requires its attribution to be
+    shown, so a URL without one is refused.
+    """
+    url = env.str("TOWNHALL_MAP_TILE_URL", default="").strip()
+    attribution = env.str("TOWNHALL_MAP_TILE_ATTRIBUTION", default="").strip()
+    if not url:
+        return "", ""
+    if not url.startswith("https://"):
+        raise ImproperlyConfigured(f"TOWNHALL_MAP_TILE_URL must be an https:// address; got {url!r}.")
+    missing = [part for part in _TILE_PLACEHOLDERS if part not in url]
+    if missing:
+        raise ImproperlyConfigured(
+            f"TOWNHALL_MAP_TILE_URL must contain {', '.join(_TILE_PLACEHOLDERS)} (a tile URL template); "
+            f"{', '.join(missing)} missing in {url!r}."
+        )
+    if not attribution:
+        raise ImproperlyConfigured("TOWNHALL_MAP_TILE_ATTRIBUTION must say whose map tiles these are.")
+    return url, attribution

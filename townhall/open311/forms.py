@@ -16,6 +16,10 @@ from townhall.service_requests.constants import Open311Status
 # The spec: no more than 90 days between start_date and end_date, and 90 days by default.
 WINDOW = dt.timedelta(days=90)
 MAX_RESULTS = 1000
+# Paging (a FixMyStreet extension): page 1 is the newest; a page holds the spec's 1000 by default.
+DEFAULT_PAGE_SIZE = MAX_RESULTS
+MAX_PAGE_SIZE = MAX_RESULTS
+MAX_PAGE = 10_000
 MAX_IDS = 1000
 # The spec limits a request's description to 4,000 characters.
 DESCRIPTION_MAX_LENGTH = 4000
@@ -72,9 +76,23 @@ def _comma_list(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-class RequestsQueryForm(forms.Form):
-    """GET requests: service_request_id (comma-separated, overrides the rest), service_code, dates, status."""
+class PagingForm(forms.Form):
+    """`page` (from 1) and `page_size` (1 to MAX_PAGE_SIZE); absent means the first page of DEFAULT_PAGE_SIZE."""
 
+    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
+    page_size = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
+
+    def slice(self) -> tuple[int, int]:
+        """(offset, limit) of the page asked for."""
+        size = self.cleaned_data.get("page_size") or DEFAULT_PAGE_SIZE
+        return ((self.cleaned_data.get("page") or 1) - 1) * size, size
+
+
+class RequestsQueryForm(PagingForm):
+    """GET requests: service_request_id (comma-separated, overrides the rest), service_code, dates, status,
+    paging, and `extensions=true` for FixMyStreet's extended attributes."""
+
+    extensions = forms.CharField(required=False)
     service_request_id = forms.CharField(required=False)
     service_code = forms.CharField(required=False)
     start_date = W3CDateTimeField(required=False)
@@ -86,6 +104,9 @@ class RequestsQueryForm(forms.Form):
         if len(references) > MAX_IDS:
             raise forms.ValidationError(f"Ask for at most {MAX_IDS} requests at once", code="too_many")
         return references
+
+    def clean_extensions(self) -> bool:
+        return str(self.cleaned_data["extensions"]).strip().lower() == "true"
 
     def clean_service_code(self) -> list[str]:
         return _comma_list(self.cleaned_data["service_code"])
@@ -172,3 +193,55 @@ def attributes(data: QueryDict) -> dict[str, list[str]]:
         if match:
             found.setdefault(match.group(1), []).extend(data.getlist(key))
     return found
+
+
+class UpdatesQueryForm(PagingForm):
+    """GET servicerequestupdates: a start_date..end_date window on when updates were made (both required)."""
+
+    start_date = W3CDateTimeField()
+    end_date = W3CDateTimeField()
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        start, end = data.get("start_date"), data.get("end_date")
+        if isinstance(start, dt.datetime) and isinstance(end, dt.datetime):
+            if end < start:
+                raise forms.ValidationError("end_date must not be before start_date", code="invalid_range")
+            if end - start > WINDOW:
+                raise forms.ValidationError(
+                    "start_date and end_date may not be more than 90 days apart", code="range_too_long"
+                )
+        return data
+
+
+class CreateUpdateForm(forms.Form):
+    """POST servicerequestupdates (FixMyStreet's extension). `update_id` is the client's own id for the
+    update (older FixMyStreet versions call it `update_id_ext`)."""
+
+    api_key = forms.CharField()
+    jurisdiction_id = forms.CharField(required=False)
+    service_request_id = forms.CharField(max_length=30)
+    update_id = forms.CharField(required=False, max_length=100)
+    update_id_ext = forms.CharField(required=False, max_length=100)
+    status = forms.CharField(required=False, max_length=40)
+    description = forms.CharField(required=False, max_length=DESCRIPTION_MAX_LENGTH)
+    updated_datetime = W3CDateTimeField(required=False)
+    media_url = forms.URLField(required=False, max_length=2000, assume_scheme="https")
+    first_name = forms.CharField(required=False, max_length=100)
+    last_name = forms.CharField(required=False, max_length=100)
+    email = forms.EmailField(required=False)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        data["update_id"] = str(data.get("update_id") or data.get("update_id_ext") or "").strip()
+        if not data["update_id"]:
+            self.add_error("update_id", forms.ValidationError("This field is required.", code="required"))
+        return data
+
+    @property
+    def source_label(self) -> str:
+        """Who sent the update, for staff: "Ada Lovelace <ada@example.org>"; empty when nobody is named."""
+        data = self.cleaned_data
+        name = " ".join(part for part in (data["first_name"].strip(), data["last_name"].strip()) if part)
+        email = data["email"]
+        return f"{name} <{email}>".strip() if email else name

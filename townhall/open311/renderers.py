@@ -26,6 +26,7 @@ CONTENT_TYPES = {JSON: "application/json; charset=utf-8", XML: "text/xml; charse
 ITEM_ELEMENTS = {
     "services": "service",
     "service_requests": "request",
+    "service_request_updates": "request_update",
     "attributes": "attribute",
     "values": "value",
     "endpoints": "endpoint",

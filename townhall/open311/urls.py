@@ -15,5 +15,6 @@ urlpatterns = [
     re_path(r"^requests" + FMT, views.request_list, name="requests"),
     re_path(r"^requests/(?P<service_request_id>[^/]+?)" + FMT, views.request_detail, name="request"),
     re_path(r"^tokens/(?P<token>[^/]+?)" + FMT, views.token_detail, name="token"),
+    re_path(r"^servicerequestupdates" + FMT, views.update_list, name="updates"),
     re_path(r"^(?P<path>.*)$", views.not_found, name="not_found"),
 ]

@@ -1,22 +1,21 @@
-"""The back office (/staff/requests/): the queue of the officer's teams, and the page of one request.
+"""The back office (/staff/requests/): the page of one request (the queue is in backoffice_queue_views).
 
 Case officers, team managers, customer service advisers and administrators may use it
 (accounts.permissions); StaffAreaMiddleware has already required sign-in and MFA. A
 member of staff sees their teams' requests; administrators see every team's. A request
 outside those teams is a 404, as if it did not exist. Everything works without JavaScript:
-filters are a GET form, every action is a POST that redirects back (post/redirect/get),
+every action is a POST that redirects back (post/redirect/get),
 and the reporter's contact details appear only in the response to the POST that audited
 the viewing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,13 +24,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import User
-from townhall.accounts.permissions import has_role, staff_role_required
-from townhall.core.pagination import pagination_context
+from townhall.accounts.permissions import staff_role_required
 from townhall.service_requests import selectors, services
-from townhall.service_requests.backoffice_forms import AssignForm, QueueFilterForm, StatusChangeForm
+from townhall.service_requests.backoffice_forms import AssignForm, StatusChangeForm
+from townhall.service_requests.backoffice_request_forms import request_actions_context
 from townhall.service_requests.models import ServiceRequest
 
-PAGE_SIZE = 50
 # Who works the queues (administrators too, as for every check).
 QUEUE_ROLES: tuple[StaffRole, ...] = (
     StaffRole.CASE_OFFICER,
@@ -40,58 +38,11 @@ QUEUE_ROLES: tuple[StaffRole, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class QueueRow:
-    request: ServiceRequest
-    due: Any
-    overdue: bool
-
-
 def _signed_in_user(request: HttpRequest) -> User:
     user = request.user
     if not isinstance(user, User):  # pragma: no cover - the middleware comes first
         raise Http404("Page not found")
     return user
-
-
-@never_cache
-@staff_role_required(*QUEUE_ROLES)
-@require_http_methods(["GET"])
-def queue(request: HttpRequest) -> HttpResponse:
-    user = _signed_in_user(request)
-    filtered = any(key != "page" for key in request.GET)
-    form = QueueFilterForm(
-        request.GET if filtered else None,
-        teams=selectors.staff_queue_teams(acting_user=user),
-        categories=selectors.categories(),
-        wards=selectors.wards(),
-        all_teams_label="All teams" if has_role(user, StaffRole.ADMINISTRATOR) else "All my teams",
-    )
-    context: dict[str, Any] = {
-        "form": form,
-        "filtered": filtered,
-        "page": None,
-        "rows": [],
-        "page_links": [],
-        "previous_href": "",
-        "next_href": "",
-    }
-    if form.is_bound and not form.is_valid():
-        return render(request, "service_requests/backoffice/queue.html", context)
-
-    now = timezone.now()
-    filters = form.filters() if form.is_bound else {}
-    found = selectors.service_request_queue(acting_user=user, now=now, **filters)
-    paginator = Paginator(found, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    rows = []
-    for service_request in page:
-        due = service_request.sla_effective_due(now=now)
-        rows.append(QueueRow(service_request, due, service_request.is_open and due < now))
-    context["page"] = page
-    context["rows"] = rows
-    context.update(pagination_context(page, request.GET))
-    return render(request, "service_requests/backoffice/queue.html", context)
 
 
 def _request_or_404(user: User, pk: int) -> ServiceRequest:
@@ -117,7 +68,11 @@ def _render_request(
     status_form: StatusChangeForm | None = None,
     assign_form: AssignForm | None = None,
     reporter: services.ReporterDetails | None = None,
+    action_forms: dict[str, Any] | None = None,
+    status: str = "",
 ) -> HttpResponse:
+    """The request page; `action_forms` holds a bound form that failed (backoffice_request_views), `status`
+    the status being chosen (response templates for it come first)."""
     user = _signed_in_user(request)
     now = timezone.now()
     due = service_request.sla_effective_due(now=now)
@@ -130,7 +85,12 @@ def _render_request(
         "status_form": status_form or StatusChangeForm(service_request=service_request),
         "assign_form": assign_form or _assign_form(user, service_request),
         "reporter": reporter,
+        **request_actions_context(user=user, service_request=service_request, bound=action_forms, status=status),
     }
+    # The <title> says "Error:" when any form on the page failed (GOV.UK pattern).
+    context["page_has_errors"] = any(
+        isinstance(value, Form) and value.is_bound and value.errors for value in context.values()
+    )
     return render(request, "service_requests/backoffice/request.html", context)
 
 
@@ -161,14 +121,22 @@ def status_change(request: HttpRequest, pk: int) -> HttpResponse:
     form = StatusChangeForm(request.POST, service_request=service_request)
     if form.is_valid():
         try:
-            services.service_request_status_change(
-                acting_user=user,
-                service_request=service_request,
-                to=form.cleaned_data["status"],
-                public_message=form.cleaned_data["public_message"],
-                internal_note=form.cleaned_data["internal_note"],
-                duplicate_of=form.cleaned_data.get("duplicate_request"),
-            )
+            if form.cleaned_data.get("duplicate_request") is not None:  # followers move to the original too
+                services.service_request_merge(
+                    acting_user=user,
+                    service_request=service_request,
+                    original=form.cleaned_data["duplicate_request"],
+                    public_message=form.cleaned_data["public_message"],
+                    internal_note=form.cleaned_data["internal_note"],
+                )
+            else:
+                services.service_request_status_change(
+                    acting_user=user,
+                    service_request=service_request,
+                    to=form.cleaned_data["status"],
+                    public_message=form.cleaned_data["public_message"],
+                    internal_note=form.cleaned_data["internal_note"],
+                )
         except ValidationError as error:
             _add_service_errors(form, error, default_field="status")
         else:

@@ -25,6 +25,7 @@ from townhall.service_requests.constants import (
     Datatype,
 )
 from townhall.service_requests.models import Category, Question
+from townhall.service_requests.photos import PreparedPhoto
 
 _TIME = re.compile(r"^(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<half>am|pm)?$", re.IGNORECASE)
 
@@ -333,3 +334,64 @@ class ContactForm(ReportForm):
         if phone and not services.phone_is_valid(phone):
             raise ValidationError("Enter a telephone number, like 01632 960 001 or 07700 900 982", code="invalid")
         return phone
+
+
+class PhotoForm(ReportForm):
+    """One photo at a time (works without JavaScript); photos.photo_prepare checks the content."""
+
+    photo = forms.FileField(
+        label="Upload a photo",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic"}),
+        error_messages={"invalid": "The selected file could not be uploaded: try again"},
+    )
+
+    def clean_photo(self) -> PreparedPhoto | None:
+        upload = self.cleaned_data.get("photo")
+        return services.photo_prepare(upload) if upload else None
+
+
+class FollowEmailForm(ReportForm):
+    email = forms.EmailField(
+        label="What is your email address?",
+        help_text="We will send you a link to confirm you want updates on this report",
+        max_length=254,
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+            "max_length": "Email address must be 254 characters or fewer",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+
+class ReporterUpdateForm(PhotoForm):
+    message = forms.CharField(
+        label="Add an update",
+        help_text="For example, the problem has got worse. Do not include personal information.",
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Enter your update",
+            "max_length": f"Your update must be {DESCRIPTION_MAX_LENGTH} characters or fewer",
+        },
+    )
+    field_order = ("message", "photo")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["photo"].label = "Add a photo (optional)"
+        self.order_fields(self.field_order)
+
+
+class ReopenForm(ReportForm):
+    reason = forms.CharField(
+        label="Why are you reopening this report?",
+        help_text="For example, the pothole has opened up again",
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Enter why you are reopening the report",
+            "max_length": f"Your reason must be {DESCRIPTION_MAX_LENGTH} characters or fewer",
+        },
+    )

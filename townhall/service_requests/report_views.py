@@ -24,7 +24,9 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -32,8 +34,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from townhall.accounts.models import User
 from townhall.places import selectors as place_selectors
 from townhall.service_requests import selectors, services
-from townhall.service_requests.constants import Channel, Status
-from townhall.service_requests.models import Category, RequestUpdate, ServiceRequest
+from townhall.service_requests.constants import Channel, PhotoPolicy, Status
+from townhall.service_requests.models import Category, RequestPhoto, RequestUpdate, ServiceRequest
 from townhall.service_requests.report_forms import (
     AddressChoiceForm,
     AddressSearchForm,
@@ -43,13 +45,14 @@ from townhall.service_requests.report_forms import (
     DescriptionForm,
     PostcodeForm,
 )
+from townhall.service_requests.report_owner import reporter_actions
 
 SESSION_KEY = "report_drafts"
 SUBMITTED_KEY = "report_submitted"
 MAX_DRAFTS = 5  # per session; the oldest is dropped, so a session cannot grow without limit
 MAX_SUBMITTED = 20
 ADDRESS_LIMIT = 50
-STEPS = ("category", "location", "questions", "description", "contact")
+STEPS = ("category", "location", "nearby", "questions", "description", "photos", "contact")
 
 # Fields of service_request_create's ValidationError -> the step where the resident fixes them.
 _ERROR_STEPS = {
@@ -119,14 +122,44 @@ class Draft:
             return bool(self.data.get("answers_done"))
         if step == "description":
             return bool(self.data.get("description"))
+        if step == "nearby":
+            return category is not None and self.data.get("nearby_done") == self.nearby_key(category)
+        if step == "photos":
+            return category is not None and (not self.photos_allowed(category) or bool(self.data.get("photos_done")))
         return _signed_in(self.request) or bool(self.data.get("contact"))
+
+    def nearby_key(self, category: Category) -> str:
+        """Which category and place "is it one of these?" was answered for: changing either asks again."""
+        where = self.data.get("location") or {}
+        return f"{category.pk}:{where.get('lat')}:{where.get('lng')}"
+
+    @staticmethod
+    def photos_allowed(category: Category) -> bool:
+        return category.photos != PhotoPolicy.NOT_ALLOWED
+
+    @property
+    def photo_key(self) -> str:
+        """A secret kept in this session's draft: its photos are stored under it and shown only to this session."""
+        key = self.data.get("photo_key")
+        if not key:
+            key = secrets.token_urlsafe(24)
+            self.save(photo_key=key)
+        return str(key)
 
     def first_incomplete(self, category: Category | None) -> str | None:
         return next((step for step in STEPS if not self.step_done(step, category)), None)
 
     def next_url(self, category: Category | None) -> str:
-        """Where to go after answering a step: the first unanswered one, else check your answers."""
+        """Where to go after answering a step: the first unanswered one, else check your answers.
+
+        "Is it one of these?" is passed over (and recorded as answered) when nothing is nearby.
+        """
         step = self.first_incomplete(category)
+        if step == "nearby" and category is not None:
+            where = self.data["location"]
+            if not selectors.nearby_open_requests(category=category, lat=where["lat"], lng=where["lng"]):
+                self.save(nearby_done=self.nearby_key(category))
+                step = self.first_incomplete(category)
         return self.url(step if step is not None else "check")
 
 
@@ -143,15 +176,15 @@ def _reporter(request: HttpRequest) -> User | None:
     return request.user if isinstance(request.user, User) and request.user.is_authenticated else None
 
 
-DraftView = Callable[[HttpRequest, Draft], HttpResponse]
+DraftView = Callable[..., HttpResponseBase]  # (request, draft, **other URL arguments)
 
 
-def _draft_step(step: str) -> Callable[[DraftView], Callable[[HttpRequest, str], HttpResponse]]:
+def _draft_step(step: str) -> Callable[[DraftView], Callable[..., HttpResponseBase]]:
     """Load the draft (else back to the start) and send the resident back to any earlier step still unanswered."""
 
-    def decorator(view: DraftView) -> Callable[[HttpRequest, str], HttpResponse]:
+    def decorator(view: DraftView) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapped(request: HttpRequest, draft_id: str) -> HttpResponse:
+        def wrapped(request: HttpRequest, draft_id: str, **kwargs: Any) -> HttpResponseBase:
             submitted = request.session.get(SUBMITTED_KEY, {}).get(draft_id)
             if submitted:
                 return redirect("report:confirmation", reference=submitted)
@@ -164,7 +197,7 @@ def _draft_step(step: str) -> Callable[[DraftView], Callable[[HttpRequest, str],
                 missing = next((s for s in earlier if not draft.step_done(s, category)), None)
                 if missing is not None:
                     return redirect(draft.url(missing))
-            return view(request, draft)
+            return view(request, draft, **kwargs)
 
         return wrapped
 
@@ -176,7 +209,13 @@ def _back(draft: Draft, step: str) -> str:
     if step == "category":
         return reverse("report:start")
     index = STEPS.index(step) if step in STEPS else len(STEPS)
-    return draft.url(STEPS[index - 1])
+    category = draft.category
+    earlier = [
+        s
+        for s in STEPS[:index]
+        if s != "nearby" and not (s == "photos" and (category is None or not draft.photos_allowed(category)))
+    ]
+    return draft.url(earlier[-1])
 
 
 # --- start and category ------------------------------------------------------------------------
@@ -450,11 +489,13 @@ def _summary(request: HttpRequest, draft: Draft, chosen: Category) -> tuple[list
     return report, people
 
 
+@transaction.atomic
 def _submit(request: HttpRequest, draft: Draft, chosen: Category) -> ServiceRequest:
+    """Create the request and move the draft's photos onto it, together. Without an account it waits for email."""
     where = draft.data["location"]
     given = draft.data.get("contact") or {}
     reporter = _reporter(request)
-    return services.service_request_create(
+    created = services.service_request_create(
         acting_user=reporter or AnonymousUser(),
         category=chosen,
         description=draft.data["description"],
@@ -470,7 +511,11 @@ def _submit(request: HttpRequest, draft: Draft, chosen: Category) -> ServiceRequ
         else services.ReporterContact(
             name=given.get("name", ""), email=given.get("email", ""), phone=given.get("phone", "")
         ),
+        confirm_by_email=reporter is None,
     )
+    if draft.photos_allowed(chosen):
+        services.draft_photos_attach(draft_key=draft.photo_key, request=created)
+    return created
 
 
 @require_http_methods(["GET", "POST"])
@@ -504,6 +549,7 @@ def check(request: HttpRequest, draft: Draft) -> HttpResponse:
             "draft": draft,
             "report_rows": report,
             "people_rows": people,
+            "photos": selectors.draft_photos(draft_key=draft.photo_key) if draft.photos_allowed(chosen) else None,
             "submit_errors": errors,
             "page_has_errors": bool(errors),
             "reporter": _reporter(request),
@@ -531,6 +577,7 @@ def confirmation(request: HttpRequest, reference: str) -> HttpResponse:
             "email": email,
             "due": services.sla_due_in_words(found),
             "trackable": _is_public(found),
+            "awaiting_confirmation": found.awaiting_confirmation,
         },
     )
 
@@ -543,6 +590,7 @@ class PublicUpdate:
     when: Any
     status: str
     message: str
+    photos: tuple[RequestPhoto, ...] = ()
 
 
 def _is_public(found: ServiceRequest) -> bool:
@@ -554,13 +602,17 @@ def public_status_label(status: str) -> str:
     return Status.OPEN.label if status == Status.FOR_TRIAGE else Status(status).label
 
 
-def _public_updates(history: list[RequestUpdate]) -> list[PublicUpdate]:
+def _public_updates(
+    history: list[RequestUpdate], photos: dict[int | None, list[RequestPhoto]] | None = None
+) -> list[PublicUpdate]:
     """Status changes and public messages only: internal notes and authors never leave the back office."""
+    photos = photos or {}
     return [
         PublicUpdate(
+            photos=tuple(photos.get(update.pk, ())),
             when=update.created_at,
             status=public_status_label(update.status_to) if update.status_to else "",
-            message=update.public_message,
+            message=update.redacted_message or update.public_message,  # moderated text, where staff redacted it
         )
         for update in history
         if update.status_to or update.public_message
@@ -570,14 +622,22 @@ def _public_updates(history: list[RequestUpdate]) -> list[PublicUpdate]:
 @require_GET
 def track(request: HttpRequest, reference: str) -> HttpResponse:
     found = selectors.service_request_by_reference(reference=reference)
-    if found is None or not _is_public(found):
+    if found is None or not _is_public(found) or found.awaiting_confirmation:
         raise Http404("Page not found")
-    return render(
-        request,
-        "service_requests/report/track.html",
-        {
-            "service_request": found,
-            "status_label": public_status_label(found.status),
-            "updates": _public_updates(selectors.service_request_history(service_request=found)),
-        },
-    )
+    return track_page(request, found)
+
+
+def track_page(request: HttpRequest, found: ServiceRequest, *, forms: dict[str, Any] | None = None) -> HttpResponse:
+    """The tracking page; report_track_views renders it again with the reporter's form errors (status 400)."""
+    by_update: dict[int | None, list[RequestPhoto]] = {}
+    for photo in selectors.request_photos(service_request=found, public_only=True):
+        by_update.setdefault(photo.update_id, []).append(photo)
+    context = {
+        "service_request": found,
+        "status_label": public_status_label(found.status),
+        "updates": _public_updates(selectors.service_request_history(service_request=found), by_update),
+        "photos": by_update.get(None, []),
+        "page_has_errors": bool(forms),
+        **reporter_actions(request, found, forms or {}),
+    }
+    return render(request, "service_requests/report/track.html", context, status=400 if forms else 200)

@@ -7,26 +7,42 @@ calls it, and so will the back office when a request changes category or ward.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Coalesce, NullIf
 
 from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import Team, User
 from townhall.accounts.permissions import has_role
-from townhall.places.models import Ward
+from townhall.places import selectors as place_selectors
+from townhall.places.models import Address, Ward
 from townhall.service_requests import sla
-from townhall.service_requests.constants import CLOSED_STATUSES, OPEN_STATUSES, Open311Status
+from townhall.service_requests.constants import (
+    CLOSED_NOT_FIXED_STATUSES,
+    CLOSED_STATUSES,
+    FIXED_STATUSES,
+    OPEN_STATUSES,
+    Open311Status,
+)
 from townhall.service_requests.models import (
+    AreaAlert,
+    BlockedReporter,
     Category,
     CategoryGroup,
     Question,
     QuestionChoice,
     RequestAnswer,
+    RequestDocument,
+    RequestPhoto,
     RequestUpdate,
+    ResponseTemplate,
     RoutingRule,
+    SavedFilter,
     ServiceRequest,
 )
 
@@ -181,21 +197,29 @@ def categories_reportable() -> QuerySet[Category]:
     return categories_active().filter(council_responsible=True)
 
 
+def _moderated(redacted: str, original: str) -> Coalesce:
+    """The redacted text where staff moderated it, else the original (SQL)."""
+    return Coalesce(NullIf(redacted, Value("", output_field=TextField())), original)
+
+
 def public_service_requests() -> QuerySet[ServiceRequest]:
     """Requests anyone may see: public requests in public categories, public fields only.
 
     Contact details, reporter, internal notes and staff assignments are deferred out of
     the query, so nothing built from these rows can leak them by accident. Each row has
-    `latest_public_message`: the newest public update's message, or None (one query).
+    `latest_public_message`: the newest public update's message, or None (one query), and
+    `public_description`. Both are the moderated text where staff redacted it: use them,
+    never `description`, in anything the public sees.
     """
     latest_message = (
         RequestUpdate.objects.filter(request=OuterRef("pk"))
         .exclude(public_message="")
         .order_by("-created_at", "-id")
-        .values("public_message")[:1]
+        .annotate(public_text=_moderated("redacted_message", "public_message"))
+        .values("public_text")[:1]
     )
     return (
-        ServiceRequest.objects.filter(is_public=True, category__is_public=True)
+        ServiceRequest.objects.filter(is_public=True, category__is_public=True, awaiting_confirmation=False)
         .select_related("category")
         .only(
             "id",
@@ -212,7 +236,10 @@ def public_service_requests() -> QuerySet[ServiceRequest]:
             "category__service_code",
             "category__name",
         )
-        .annotate(latest_public_message=Subquery(latest_message))
+        .annotate(
+            latest_public_message=Subquery(latest_message),
+            public_description=_moderated("redacted_description", "description"),
+        )
     )
 
 
@@ -229,6 +256,7 @@ def public_service_requests_search(
     received_to: dt.datetime | None = None,
     open311_statuses: list[str] | None = None,
     limit: int = 1000,
+    offset: int = 0,
 ) -> list[ServiceRequest]:
     """Public requests, newest first, at most `limit`: by reference alone when references are given (the
     other filters are then ignored, as Open311 says), else by category code, receipt time and open/closed."""
@@ -249,7 +277,7 @@ def public_service_requests_search(
             if Open311Status.CLOSED in open311_statuses:
                 statuses |= CLOSED_STATUSES
             found = found.filter(status__in=sorted(statuses))
-    return list(found.order_by("-received_at", "-id")[:limit])
+    return list(found.order_by("-received_at", "-id")[offset : offset + limit])
 
 
 # --- Back office: the queue and the request page (/staff/requests/) ------------------------------
@@ -285,8 +313,11 @@ def staff_queue_teams(*, acting_user: User | AnonymousUser) -> QuerySet[Team]:
 
 
 def staff_visible_requests(*, acting_user: User | AnonymousUser) -> QuerySet[ServiceRequest]:
-    """Requests a member of staff may open: their teams' requests, or every request for administrators."""
-    found = ServiceRequest.objects.all()
+    """Requests a member of staff may open: their teams' requests, or every request for administrators.
+
+    Anonymous reports still waiting for email confirmation are nobody's work yet.
+    """
+    found = ServiceRequest.objects.filter(awaiting_confirmation=False)
     if _sees_every_team(acting_user):
         return found
     return found.filter(assigned_team_id__in=staff_team_ids(acting_user=acting_user))
@@ -392,3 +423,317 @@ SLA_TIME_ZONE = sla.COUNCIL_TIME_ZONE
 def sla_due_at(*, received_at: dt.datetime, unit: str, amount: int) -> dt.datetime:
     """The due time `service_request_create` would set, for apps that write requests in bulk (the demo)."""
     return sla.due_at(received_at=received_at, unit=unit, amount=amount)
+
+
+# --- Back office: saved filters, the queue map, finding a caller --------------------------------
+
+# The queue map draws at most this many requests; the page says so and links to the list.
+QUEUE_MAP_LIMIT = 500
+
+
+def saved_filters(*, owner: User | AnonymousUser) -> list[SavedFilter]:
+    """A member of staff's own saved queue filters, by name (nobody sees another's)."""
+    if not owner.is_authenticated:
+        return []
+    return list(SavedFilter.objects.filter(owner_id=owner.pk).order_by("name", "id"))
+
+
+def saved_filter_for_owner(*, owner: User | AnonymousUser, filter_id: int) -> SavedFilter | None:
+    """One saved filter, or None when it does not exist or belongs to someone else."""
+    if not owner.is_authenticated:
+        return None
+    return SavedFilter.objects.filter(owner_id=owner.pk, pk=filter_id).first()
+
+
+def queue_map_requests(*, queue: QuerySet[ServiceRequest]) -> tuple[list[ServiceRequest], bool]:
+    """The first QUEUE_MAP_LIMIT requests of a queue (already filtered and permission-checked), and
+    whether there were more."""
+    rows = list(queue[: QUEUE_MAP_LIMIT + 1])
+    return rows[:QUEUE_MAP_LIMIT], len(rows) > QUEUE_MAP_LIMIT
+
+
+def service_request_for_recorder(*, request_id: int) -> ServiceRequest | None:
+    """A request just recorded, for its confirmation page (the view checks the session recorded it)."""
+    return ServiceRequest.objects.select_related("category", "assigned_team").filter(pk=request_id).first()
+
+
+def reporter_ids_at_postcode(*, postcode: str) -> list[int]:
+    """Accounts that have reported a problem at an address in `postcode` (to find a caller who gives it)."""
+    uprns = Address.objects.filter(postcode=postcode).values("uprn")
+    return sorted(
+        set(ServiceRequest.objects.filter(reporter__isnull=False, uprn__in=uprns).values_list("reporter_id", flat=True))
+    )
+
+
+# --- Resident journey: "is it one of these?", photos, subscriptions -----------------------------
+
+_METRES_PER_DEGREE_LAT = 111_320.0
+_EARTH_RADIUS_M = 6_371_000.0
+NEARBY_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class NearbyRequest:
+    service_request: ServiceRequest
+    distance_m: float
+    photo: RequestPhoto | None
+
+
+def distance_m(*, lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle (haversine) distance in metres: exact enough for tens of metres to a few kilometres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lng2 - lng1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * _EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def nearby_open_requests(*, category: Category, lat: float, lng: float) -> list[NearbyRequest]:
+    """Open, public, confirmed requests in `category` within its duplicate radius of a point, nearest first.
+
+    A lat/lng box (indexed) narrows the rows; the exact distance decides. Each comes with
+    its first public photo, if any, for a thumbnail.
+    """
+    radius = category.duplicate_radius_m
+    if radius <= 0:
+        return []
+    dlat = radius / _METRES_PER_DEGREE_LAT
+    dlng = radius / (_METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01))
+    candidates = (
+        public_service_requests()
+        .filter(
+            category=category,
+            status__in=sorted(OPEN_STATUSES),
+            lat__range=(lat - dlat, lat + dlat),
+            lng__range=(lng - dlng, lng + dlng),
+        )
+        .prefetch_related(Prefetch("photos", queryset=RequestPhoto.objects.filter(is_public=True, update__isnull=True)))
+    )
+    found = []
+    for row in candidates:
+        distance = distance_m(lat1=lat, lng1=lng, lat2=row.lat, lng2=row.lng)
+        if distance <= radius:
+            photos = list(row.photos.all())
+            found.append(NearbyRequest(service_request=row, distance_m=distance, photo=photos[0] if photos else None))
+    found.sort(key=lambda item: (item.distance_m, item.service_request.pk))
+    return found[:NEARBY_LIMIT]
+
+
+def public_request_by_reference(*, reference: str) -> ServiceRequest | None:
+    """A request the public may see (public, public category, confirmed), else None."""
+    return (
+        ServiceRequest.objects.select_related("category", "category__group", "ward", "street")
+        .filter(reference=reference.strip().upper(), is_public=True, category__is_public=True)
+        .filter(awaiting_confirmation=False)
+        .first()
+    )
+
+
+def draft_photos(*, draft_key: str) -> list[RequestPhoto]:
+    if not draft_key:
+        return []
+    return list(RequestPhoto.objects.filter(request__isnull=True, draft_key=draft_key).order_by("uploaded_at", "id"))
+
+
+def request_photos(*, service_request: ServiceRequest, public_only: bool) -> list[RequestPhoto]:
+    """A request's photos (the report's, then updates'), in order; `public_only` drops those staff hid."""
+    found = RequestPhoto.objects.filter(request=service_request)
+    if public_only:
+        found = found.filter(is_public=True)
+    return list(found.order_by("update_id", "order", "id"))
+
+
+def request_photo_get(*, photo_id: int) -> RequestPhoto | None:
+    return RequestPhoto.objects.select_related("request", "request__category").filter(pk=photo_id).first()
+
+
+# --- Public reports: the list and map, feeds and area alerts (/reports/) ------------------------
+
+PUBLIC_STATUS_OPEN = "open"
+PUBLIC_STATUS_FIXED = "fixed"
+PUBLIC_STATUS_CLOSED = "closed"  # closed without being fixed
+PUBLIC_STATUSES = {
+    PUBLIC_STATUS_OPEN: OPEN_STATUSES,
+    PUBLIC_STATUS_FIXED: FIXED_STATUSES,
+    PUBLIC_STATUS_CLOSED: CLOSED_NOT_FIXED_STATUSES,
+}
+PUBLIC_SORT_NEWEST = "newest"
+PUBLIC_SORT_OLDEST = "oldest"
+PUBLIC_SORT_UPDATED = "updated"
+PUBLIC_SORTS = {
+    PUBLIC_SORT_NEWEST: ("-received_at", "-id"),
+    PUBLIC_SORT_OLDEST: ("received_at", "id"),
+    PUBLIC_SORT_UPDATED: ("-updated_at", "-id"),
+}
+# What a public list, map, feed or alert may show of a request: never the reporter, contact
+# details, description (not moderated), exact address, notes or staff assignments.
+_PUBLIC_REPORT_FIELDS = (
+    "id",
+    "reference",
+    "status",
+    "lat",
+    "lng",
+    "easting",
+    "northing",
+    "received_at",
+    "updated_at",
+    "category__service_code",
+    "category__name",
+    "ward__name",
+    "ward__code",
+    "street__name",
+)
+
+
+def public_reports(
+    *, ward: Ward | None = None, category: Category | None = None, status: str = "", sort: str = PUBLIC_SORT_NEWEST
+) -> QuerySet[ServiceRequest]:
+    """Public reports (never sensitive, non-public-category or unconfirmed ones), public fields only.
+
+    `status` is one of PUBLIC_STATUSES (open, fixed, closed without fixing) or empty for all;
+    rows come with category, ward and street, so listing them costs no further queries.
+    """
+    found = (
+        public_service_requests()
+        .filter(awaiting_confirmation=False)
+        .select_related("category", "ward", "street")
+        .only(*_PUBLIC_REPORT_FIELDS)
+    )
+    if ward is not None:
+        found = found.filter(ward=ward)
+    if category is not None:
+        found = found.filter(category=category)
+    if status in PUBLIC_STATUSES:
+        found = found.filter(status__in=sorted(PUBLIC_STATUSES[status]))
+    return found.order_by(*PUBLIC_SORTS.get(sort, PUBLIC_SORTS[PUBLIC_SORT_NEWEST]))
+
+
+def categories_public() -> QuerySet[Category]:
+    """Categories whose reports may be listed publicly, by name (for filters, feeds and alerts)."""
+    return Category.objects.filter(is_public=True).select_related("group").order_by("name")
+
+
+def category_public_by_code(*, service_code: str) -> Category | None:
+    return categories_public().filter(service_code=service_code).first()
+
+
+def ward_by_code(*, code: str) -> Ward | None:
+    return Ward.objects.filter(code=code).first()
+
+
+def ward_outlines_geojson() -> dict[str, object]:
+    """Every ward as a GeoJSON FeatureCollection (WGS84) with its name and GSS code, for maps."""
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": ward.name, "code": ward.code},
+            "geometry": json.loads(ward.boundary_geojson),
+        }
+        for ward in Ward.objects.order_by("name").only("name", "code", "boundary_geojson")
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def postcode_centre(*, postcode: str) -> tuple[float, float] | None:
+    """The mean (lat, lng) of a postcode's addresses in the gazetteer, or None when it has none.
+
+    Raises InvalidPostcodeError (a ValueError) when `postcode` is not in UK format.
+    """
+    points = list(place_selectors.addresses_for_postcode(postcode=postcode).values_list("lat", "lng"))
+    if not points:
+        return None
+    return sum(lat for lat, _ in points) / len(points), sum(lng for _, lng in points) / len(points)
+
+
+def area_alert_reports(*, alert: AreaAlert, since: dt.datetime, until: dt.datetime) -> list[ServiceRequest]:
+    """Public reports received in [since, until) that an area alert is about, oldest first.
+
+    A ward alert matches reports located in the ward; a radius alert matches reports whose
+    British National Grid point lies within `radius_m` metres of the alert's centre (a
+    bounding box in SQL, then the exact distance).
+    """
+    found = public_reports(category=alert.category, sort=PUBLIC_SORT_OLDEST).filter(
+        received_at__gte=since, received_at__lt=until
+    )
+    if alert.ward_id is not None:
+        return list(found.filter(ward_id=alert.ward_id))
+    if alert.centre_lat is None or alert.centre_lng is None or alert.radius_m is None:
+        return []
+    easting, northing = place_selectors.grid_reference(lng=alert.centre_lng, lat=alert.centre_lat)
+    radius = float(alert.radius_m)
+    boxed = found.filter(
+        easting__gte=easting - radius,
+        easting__lte=easting + radius,
+        northing__gte=northing - radius,
+        northing__lte=northing + radius,
+    )
+    return [row for row in boxed if math.dist((row.easting, row.northing), (easting, northing)) <= radius]
+
+
+def area_alerts_due() -> QuerySet[AreaAlert]:
+    """Confirmed alerts that are still wanted: the ones area_alerts_send looks at."""
+    return AreaAlert.objects.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True).order_by("id")
+
+
+def area_alert_get(*, alert_id: int) -> AreaAlert | None:
+    return AreaAlert.objects.select_related("ward", "category").filter(pk=alert_id).first()
+
+
+# --- Back office: the request page's documents, response templates and blocked reporters ----------
+
+
+def request_documents(*, service_request: ServiceRequest) -> list[RequestDocument]:
+    return list(
+        RequestDocument.objects.filter(request=service_request)
+        .select_related("uploaded_by")
+        .order_by("uploaded_at", "id")
+    )
+
+
+def request_document_get(*, service_request: ServiceRequest, document_id: int) -> RequestDocument | None:
+    """One of this request's documents (None for another request's, so ids cannot be guessed across requests)."""
+    return RequestDocument.objects.select_related("request").filter(request=service_request, pk=document_id).first()
+
+
+def request_update_get(*, service_request: ServiceRequest, update_id: int) -> RequestUpdate | None:
+    return RequestUpdate.objects.select_related("request").filter(request=service_request, pk=update_id).first()
+
+
+def response_templates() -> QuerySet[ResponseTemplate]:
+    """Every template, active ones first, for the administrators' editor."""
+    return ResponseTemplate.objects.select_related("category").order_by("-active", "title", "id")
+
+
+def response_template_get(*, template_id: int) -> ResponseTemplate | None:
+    return ResponseTemplate.objects.select_related("category").filter(pk=template_id).first()
+
+
+def response_templates_for(*, category: Category, status: str = "") -> list[ResponseTemplate]:
+    """Active templates that fit: the category's own and those for the chosen status first, then general ones.
+
+    Before a status is chosen, templates for any status are offered.
+    """
+    found = ResponseTemplate.objects.filter(active=True).filter(Q(category=category) | Q(category__isnull=True))
+    if status:
+        found = found.filter(Q(status=status) | Q(status=""))
+    return sorted(found, key=lambda t: (t.category_id is None, t.status == "", t.title.lower(), t.pk))
+
+
+def _blocks_on(*, user: User | None, email: str) -> QuerySet[BlockedReporter]:
+    """Blocks in force on an account or an email address (the account's own address counts too)."""
+    emails = sorted({address.strip().lower() for address in (email, user.email if user is not None else "") if address})
+    wanted = Q(email__in=emails) if emails else Q(pk__in=[])
+    if user is not None:
+        wanted |= Q(user=user)
+    return BlockedReporter.objects.filter(wanted, lifted_at__isnull=True)
+
+
+def reporter_block_active(*, user: User | None, email: str = "") -> BlockedReporter | None:
+    return _blocks_on(user=user, email=email).first()
+
+
+def reporter_blocks_for(*, service_request: ServiceRequest) -> list[BlockedReporter]:
+    """Blocks in force on this request's reporter (their account or the email address they gave)."""
+    if service_request.reporter_id is None and not service_request.contact_email:
+        return []
+    blocks = _blocks_on(user=service_request.reporter, email=service_request.contact_email)
+    return list(blocks.select_related("blocked_by"))

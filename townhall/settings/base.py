@@ -19,6 +19,8 @@ TOWNHALL_PORT = config.read_port(env)
 TOWNHALL_REFERENCE_PREFIX = env.str("TOWNHALL_REFERENCE_PREFIX", default="")
 # Public address of the site, for links in emails sent by background work ("https://report.council.example").
 TOWNHALL_SITE_URL = env.str("TOWNHALL_SITE_URL", default="")
+# Map tiles (Leaflet URL template + attribution); empty: ward outlines on a plain background, no tile server.
+TOWNHALL_MAP_TILE_URL, TOWNHALL_MAP_TILE_ATTRIBUTION = config.read_map_tiles(env)
 
 DEBUG = False
 TOWNHALL_DEMO_ALLOWED = True  # production.py turns this off
@@ -50,6 +52,9 @@ INSTALLED_APPS = [
     "townhall.places",
     "townhall.service_requests",
     "townhall.open311",
+    "townhall.api",
+    # django-ninja's own Swagger UI files and template, so /api/v1/docs loads nothing from a CDN.
+    "ninja",
     "townhall.demo",
 ]
 
@@ -198,6 +203,8 @@ globals().update(config.read_notify(env))
 # Rate limits (allauth) live in the cache: the database cache works across processes with no
 # extra service; set CACHE_URL=redis://... in production for speed.
 CACHES = {"default": config.read_cache(env)}
+# Open311 GETs without an API key, per IP address per minute (keys have their own limit).
+OPEN311_ANONYMOUS_RATE_LIMIT_PER_MINUTE = env.int("OPEN311_ANONYMOUS_RATE_LIMIT_PER_MINUTE", default=300)
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{TOWNHALL_BRANDING.council_name} <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

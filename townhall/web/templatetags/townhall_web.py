@@ -83,7 +83,11 @@ def service_navigation(context: Context) -> dict[str, object]:
     user = getattr(request, "user", None)
     path = request.path if request is not None else ""
     signed_in = user is not None and user.is_authenticated
-    links = [("Home", reverse("home"))]
+    links = [
+        ("Home", reverse("home")),
+        ("Report a problem", reverse("report:start")),
+        ("Reports", reverse("public_reports:list")),
+    ]
     if user is not None and signed_in:
         links.append(("Your account", reverse("account_overview")))
         if permissions.is_council_staff(user):

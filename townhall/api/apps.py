@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "townhall.api"
+    label = "townhall_api"
+    verbose_name = "Townhall API"

@@ -1,0 +1,48 @@
+"""Who may add to or reopen a report from its tracking page, and what the page offers them.
+
+The reporter is the signed-in account that made the report, or, for a report made without
+an account, whoever opened the signed "manage" link from the acknowledgement email in
+this browser session. Everyone else sees the public page only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from townhall.service_requests import services
+from townhall.service_requests.models import ServiceRequest
+from townhall.service_requests.report_forms import ReopenForm, ReporterUpdateForm
+
+MANAGE_SESSION_KEY = "report_manage"
+MAX_MANAGED = 20
+
+
+def manage_grant(request: HttpRequest, service_request: ServiceRequest) -> None:
+    """Remember in this session that its holder opened the report's manage link."""
+    managed: list[str] = request.session.get(MANAGE_SESSION_KEY, [])
+    if service_request.reference not in managed:
+        managed = [*managed[-(MAX_MANAGED - 1) :], service_request.reference]
+        request.session[MANAGE_SESSION_KEY] = managed
+
+
+def is_reporter(request: HttpRequest, service_request: ServiceRequest) -> bool:
+    if service_request.reporter_id is not None:
+        return bool(request.user.is_authenticated and request.user.pk == service_request.reporter_id)
+    return service_request.reference in request.session.get(MANAGE_SESSION_KEY, [])
+
+
+def reporter_actions(request: HttpRequest, found: ServiceRequest, forms: dict[str, Any]) -> dict[str, Any]:
+    """Template context for the reporter's part of the tracking page (empty for anyone else)."""
+    if not is_reporter(request, found):
+        return {"is_reporter": False}
+    deadline = services.reopen_deadline(found)
+    return {
+        "is_reporter": True,
+        "update_form": forms.get("update") or ReporterUpdateForm(),
+        "reopen_form": forms.get("reopen") or ReopenForm(),
+        "reopen_deadline": deadline,
+        "can_reopen": deadline is not None and timezone.now() <= deadline,
+    }
