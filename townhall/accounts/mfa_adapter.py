@@ -13,16 +13,10 @@ with the new key, after which the old key can leave the fallbacks.
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Sequence
-from functools import lru_cache
-
 from allauth.mfa.adapter import DefaultMFAAdapter
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from cryptography.fernet import InvalidToken, MultiFernet
+
+from townhall.core.crypto import derived_fernet, derived_key
 
 # Distinct salt and info strings keep this key unrelated to any other key Townhall derives.
 _HKDF_SALT = b"townhall.accounts.mfa"
@@ -35,22 +29,12 @@ class AuthenticatorSecretError(ValueError):
 
 def fernet_key(secret_key: str) -> bytes:
     """The Fernet key (urlsafe base64 of 32 bytes) derived from one Django secret key."""
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=_HKDF_INFO)
-    return base64.urlsafe_b64encode(hkdf.derive(secret_key.encode("utf-8")))
-
-
-@lru_cache(maxsize=8)
-def _multi_fernet(secret_keys: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(fernet_key(key)) for key in secret_keys])
+    return derived_key(secret_key, info=_HKDF_INFO, salt=_HKDF_SALT)
 
 
 def current_fernet() -> MultiFernet:
     """Encrypts with SECRET_KEY; decrypts with SECRET_KEY or any fallback (read per call, so tests may override)."""
-    secret_key: str = settings.SECRET_KEY
-    if not secret_key:
-        raise ImproperlyConfigured("SECRET_KEY is needed to encrypt authenticator secrets.")
-    fallbacks: Sequence[str] = getattr(settings, "SECRET_KEY_FALLBACKS", ())
-    return _multi_fernet((secret_key, *(key for key in fallbacks if key)))
+    return derived_fernet(info=_HKDF_INFO, salt=_HKDF_SALT, purpose="authenticator secrets")
 
 
 def reencrypt(token: str) -> str:

@@ -7,18 +7,15 @@ SECRET_KEY_FALLBACKS keep older secrets readable during a key rotation.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
 import secrets
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from cryptography.fernet import InvalidToken, MultiFernet
+
+from townhall.core.crypto import derived_fernet
 
 _HKDF_INFO = b"townhall.notify.webhook-endpoint-secret"
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a label, not a secret
@@ -28,16 +25,8 @@ class WebhookSecretError(RuntimeError):
     """A stored secret cannot be decrypted: SECRET_KEY changed without keeping the old one as a fallback."""
 
 
-def _fernet_key(secret_key: str) -> bytes:
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(secret_key.encode())
-    return base64.urlsafe_b64encode(derived)
-
-
 def _fernet() -> MultiFernet:
-    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    if not keys[0]:
-        raise ImproperlyConfigured("SECRET_KEY is needed to encrypt webhook secrets.")
-    return MultiFernet([Fernet(_fernet_key(key)) for key in keys])
+    return derived_fernet(info=_HKDF_INFO, purpose="webhook secrets")
 
 
 def new_webhook_secret() -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import secrets
 from collections.abc import Mapping, Sequence
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import filetype
+from cryptography.fernet import InvalidToken, MultiFernet
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
@@ -38,6 +40,7 @@ from townhall.accounts.models import Team, User
 from townhall.accounts.permissions import can_find_residents, has_role, is_council_staff
 from townhall.audit.services import audit_record
 from townhall.core import ratelimit
+from townhall.core.crypto import derived_fernet
 from townhall.notify import services as notify
 from townhall.places import selectors as place_selectors
 from townhall.places.models import Address, Ward
@@ -1450,15 +1453,21 @@ def manage_token_reference(*, token: str) -> str | None:
         return None
 
 
+def _follow_fernet() -> MultiFernet:
+    return derived_fernet(info=_FOLLOW_SALT.encode(), purpose="follow links")
+
+
 def follow_token(*, request: ServiceRequest, email: str) -> str:
-    return signing.dumps({"r": request.reference, "e": email.strip().lower()}, salt=_FOLLOW_SALT)
+    """An encrypted (not merely signed) link token: the address must not be readable from the URL or logs."""
+    payload = json.dumps({"r": request.reference, "e": email.strip().lower()}).encode()
+    return _follow_fernet().encrypt(payload).decode("ascii")
 
 
 def follow_token_read(*, token: str) -> tuple[str, str] | None:
     """(reference, email) from a follow link no older than 7 days, else None."""
     try:
-        data = signing.loads(token, salt=_FOLLOW_SALT, max_age=FOLLOW_LINK_MAX_AGE)
-    except signing.BadSignature:
+        data = json.loads(_follow_fernet().decrypt(token.encode("ascii"), ttl=FOLLOW_LINK_MAX_AGE))
+    except (InvalidToken, UnicodeEncodeError, ValueError):
         return None
     return str(data["r"]), str(data["e"])
 
