@@ -42,11 +42,10 @@ def hit(*, bucket: str, limit: int, window_seconds: int = WINDOW_SECONDS) -> Ver
     window = int(moment // window_seconds)
     key = f"rate:{bucket}:{window_seconds}:{window}"
     retry_after = max(1, window_seconds - int(moment % window_seconds))
-    # add() creates the counter with the window's lifetime; incr() is atomic in Redis and locmem.
-    cache.add(key, 0, timeout=window_seconds + 1)
+    # The common case is one incr() (atomic in Redis and locmem); only a window's first request
+    # creates the counter, with add() so two first requests racing each other both count.
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr: this is the window's first request
-        cache.set(key, 1, timeout=window_seconds + 1)
-        count = 1
+    except ValueError:
+        count = 1 if cache.add(key, 1, timeout=window_seconds + 1) else cache.incr(key)
     return Verdict(allowed=count <= limit, retry_after=retry_after)
