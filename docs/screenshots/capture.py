@@ -32,9 +32,14 @@ def totp(email: str) -> str:
     return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()  # noqa: S603
 
 
-def shot(page: Page, name: str, path: str) -> None:
+def shot(page: Page, name: str, path: str, *, full_page: bool = True) -> None:
     page.goto(f"{BASE}{path}")
-    page.screenshot(path=OUT / f"{name}.png", full_page=True)
+    if page.locator("[data-map]").count():
+        page.wait_for_selector(".leaflet-container path")
+        page.wait_for_timeout(1000)  # let the zoom to the outlines or markers finish
+    # Long pages (the queue map's table, the request page) are cut to their first 1,600 pixels.
+    clip = None if full_page else {"x": 0, "y": 0, "width": page.viewport_size["width"], "height": 1600}
+    page.screenshot(path=OUT / f"{name}.png", full_page=True, clip=clip)
 
 
 def main() -> None:
@@ -60,7 +65,31 @@ def main() -> None:
         shot(staff, "staff-home", "/staff/")
         shot(staff, "find-a-resident", "/staff/residents/?q=armstrong")
         shot(staff, "audit-log", "/staff/audit/")
+        report_location(desktop.new_page())
+        shot(page, "public-reports", "/reports/")
+        officer = browser.new_context(viewport={"width": 1100, "height": 800}).new_page()
+        sign_in(officer, "caseofficer@demo.townhall.test")
+        officer.fill("input[autocomplete='one-time-code']", totp("caseofficer@demo.townhall.test"))
+        with officer.expect_navigation():
+            officer.keyboard.press("Enter")
+        shot(officer, "queue", "/staff/requests/", full_page=False)
+        shot(officer, "queue-map", "/staff/requests/map/", full_page=False)
+        first = officer.locator("table a[href^='/staff/requests/']").first.get_attribute("href")
+        shot(officer, "request-page", str(first), full_page=False)
         browser.close()
+
+
+def report_location(page: Page) -> None:
+    """A pothole report up to the location step, where the map is."""
+    page.goto(f"{BASE}/report/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start now").click()
+    page.locator("main").get_by_role("radio", name="Pothole").check()
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name="Continue").click()
+    page.wait_for_selector(".leaflet-container path")
+    page.wait_for_timeout(1000)  # let the zoom to the ward outlines finish
+    page.screenshot(path=OUT / "report-location-map.png", full_page=True)
 
 
 if __name__ == "__main__":
