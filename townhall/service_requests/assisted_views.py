@@ -249,22 +249,9 @@ def _address(request: HttpRequest, draft: Draft) -> HttpResponse:
     form = AddressChoiceForm(
         _posted(request), addresses=addresses, initial={"uprn": str(chosen_uprn) if chosen_uprn else None}
     )
-    if request.method == "POST" and form.is_valid():
-        chosen = form.chosen()
-        ward = place_selectors.ward_for_point(lat=chosen.lat, lng=chosen.lng)
-        if ward is None:
-            form.add_error("uprn", services.outside_borough_message())
-        else:
-            draft.save(
-                location={
-                    "uprn": chosen.uprn,
-                    "lat": chosen.lat,
-                    "lng": chosen.lng,
-                    "address": chosen.single_line,
-                    "ward": ward.name,
-                }
-            )
-            return redirect(draft.url(draft.first_missing() or "check"))
+    if request.method == "POST" and form.is_valid() and (location := form.chosen_location()) is not None:
+        draft.save(location=location)
+        return redirect(draft.url(draft.first_missing() or "check"))
     return _render(request, draft, "address.html", {"form": form}, back=draft.url("location"))
 
 

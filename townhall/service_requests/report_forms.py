@@ -117,6 +117,21 @@ class AddressChoiceForm(ReportForm):
     def chosen(self) -> Address:
         return self.addresses[self.cleaned_data["uprn"]]
 
+    def chosen_location(self) -> dict[str, Any] | None:
+        """The chosen address as a draft's location, or None (with the error added) when no ward contains it."""
+        chosen = self.chosen()
+        ward = place_selectors.ward_for_point(lat=chosen.lat, lng=chosen.lng)
+        if ward is None:
+            self.add_error("uprn", services.outside_borough_message())
+            return None
+        return {
+            "uprn": chosen.uprn,
+            "lat": chosen.lat,
+            "lng": chosen.lng,
+            "address": chosen.single_line,
+            "ward": ward.name,
+        }
+
 
 class DateTimeWidget(forms.MultiWidget):
     """Day, month, year and an optional time: rendered by report/_date_time_field.html as GOV.UK date input."""
