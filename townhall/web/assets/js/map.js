@@ -103,7 +103,9 @@
         var layer = L.geoJSON(geojson, { style: WARD_STYLE, interactive: false }).addTo(map);
         layer.bringToBack();
         if (fitToWards && layer.getBounds().isValid()) {
-          map.fitBounds(layer.getBounds());
+          // No zoom animation for the first view: nothing to follow, and a click during it
+          // would land somewhere other than where the outlines are being drawn.
+          map.fitBounds(layer.getBounds(), { animate: false });
         }
         return layer;
       });
@@ -177,7 +179,7 @@
     var markers = readMarkers(element.getAttribute("data-map-markers"));
     var markerLayer = markers.length ? addMarkers(map, markers) : null;
     if (markerLayer && markerLayer.getBounds().isValid()) {
-      map.fitBounds(markerLayer.getBounds(), { maxZoom: 16, padding: [20, 20] });
+      map.fitBounds(markerLayer.getBounds(), { maxZoom: 16, padding: [20, 20], animate: false });
     }
     var wardsUrl = element.getAttribute("data-map-wards");
     if (wardsUrl) {
