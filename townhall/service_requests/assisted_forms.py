@@ -15,7 +15,7 @@ from townhall.accounts import selectors as account_selectors
 from townhall.service_requests import services
 from townhall.service_requests.constants import Channel
 from townhall.service_requests.models import Category
-from townhall.service_requests.report_forms import ReportForm
+from townhall.service_requests.report_forms import ReportForm, email_field
 
 # How a caller can reach an adviser; each is recorded on the request (channel shift).
 ASSISTED_CHANNEL_CHOICES = [
@@ -78,16 +78,11 @@ class CallerContactForm(ReportForm):
         },
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    email = forms.EmailField(
+    email = email_field(
         label="Caller's email address (optional)",
         help_text="We will email them the reference and tell them about progress",
         required=False,
-        max_length=254,
-        error_messages={
-            "invalid": "Enter an email address in the correct format, like name@example.com",
-            "max_length": "Email address must be 254 characters or fewer",
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        autocomplete="off",
     )
     phone = forms.CharField(
         label="Caller's phone number (optional)",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,6 +39,7 @@ from townhall.service_requests.assisted_forms import (
 from townhall.service_requests.constants import Channel
 from townhall.service_requests.models import Category
 from townhall.service_requests.report_forms import AddressChoiceForm, AnswersForm, DescriptionForm
+from townhall.service_requests.report_views import SubmitError, SummaryRow
 
 # Advisers take calls; case officers may record a report for someone too (administrators, as always).
 ASSISTED_ROLES: tuple[StaffRole, ...] = (StaffRole.CUSTOMER_SERVICE_ADVISER, StaffRole.CASE_OFFICER)
@@ -288,20 +288,6 @@ def _details(request: HttpRequest, draft: Draft) -> HttpResponse:
         },
         back=draft.url("address"),
     )
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    key: str
-    value: str
-    change_url: str
-    change_label: str
-
-
-@dataclass(frozen=True)
-class SubmitError:
-    href: str
-    message: str
 
 
 def _summary(draft: Draft, chosen: Category) -> list[SummaryRow]:

@@ -12,6 +12,7 @@ from django.http import QueryDict
 from townhall.places.models import Ward
 from townhall.service_requests import selectors, services
 from townhall.service_requests.models import Category
+from townhall.service_requests.report_forms import email_field
 
 STATUS_CHOICES = [
     ("", "Any status"),
@@ -72,16 +73,7 @@ class ReportFilterForm(forms.Form):
 
 
 class AreaAlertForm(forms.Form):
-    email = forms.EmailField(
-        label="Email address",
-        help_text="We will send a link to this address to confirm the alert",
-        max_length=254,
-        error_messages={
-            "required": "Enter your email address",
-            "invalid": "Enter an email address in the correct format, like name@example.com",
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
-    )
+    email = email_field(label="Email address", help_text="We will send a link to this address to confirm the alert")
     area = forms.ChoiceField(
         label="Which area do you want alerts for?",
         choices=[(AREA_WARD, "A ward"), (AREA_POSTCODE, "Near a postcode")],

@@ -100,6 +100,26 @@ class AddressSearchForm(ReportForm):
     )
 
 
+def email_field(
+    *, label: str, help_text: str = "", required: bool = True, autocomplete: str = "email"
+) -> forms.EmailField:
+    """An email address field with the GOV.UK error messages, for every form that asks for one."""
+    messages = {
+        "invalid": "Enter an email address in the correct format, like name@example.com",
+        "max_length": "Email address must be 254 characters or fewer",
+    }
+    if required:
+        messages["required"] = "Enter your email address"
+    return forms.EmailField(
+        label=label,
+        help_text=help_text,
+        required=required,
+        max_length=254,
+        error_messages=messages,
+        widget=forms.EmailInput(attrs={"autocomplete": autocomplete, "spellcheck": "false"}),
+    )
+
+
 class AddressChoiceForm(ReportForm):
     uprn = forms.ChoiceField(
         label="Select the address nearest the problem",
@@ -324,17 +344,7 @@ class ContactForm(ReportForm):
         error_messages={"required": "Enter your full name", "max_length": "Name must be 200 characters or fewer"},
         widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
     )
-    email = forms.EmailField(
-        label="Email address",
-        help_text="We will send you a confirmation and tell you about progress",
-        max_length=254,
-        error_messages={
-            "required": "Enter your email address",
-            "invalid": "Enter an email address in the correct format, like name@example.com",
-            "max_length": "Email address must be 254 characters or fewer",
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
-    )
+    email = email_field(label="Email address", help_text="We will send you a confirmation and tell you about progress")
     phone = forms.CharField(
         label="Phone number (optional)",
         help_text="Only if you are happy for us to call you about this report",
@@ -367,16 +377,9 @@ class PhotoForm(ReportForm):
 
 
 class FollowEmailForm(ReportForm):
-    email = forms.EmailField(
+    email = email_field(
         label="What is your email address?",
         help_text="We will send you a link to confirm you want updates on this report",
-        max_length=254,
-        error_messages={
-            "required": "Enter your email address",
-            "invalid": "Enter an email address in the correct format, like name@example.com",
-            "max_length": "Email address must be 254 characters or fewer",
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
 
 
