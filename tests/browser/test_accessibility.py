@@ -90,6 +90,9 @@ def assert_reflows_at_320_css_pixels(page: Page) -> None:
     finally:
         if original is not None:
             page.set_viewport_size(original)
+            # Let scripts that redraw on resize (Leaflet does so in an animation frame) catch up
+            # before the test goes on to measure or click anything.
+            page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     assert not too_wide, f"{page.url} does not reflow at 320px; too wide: {too_wide}"
 
 

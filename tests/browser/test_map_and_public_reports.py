@@ -58,15 +58,28 @@ def wait_for_map(page: Page, selector: str, *, wards: int = 2) -> None:
 
 
 def map_point(page: Page, lat: float, lng: float) -> dict[str, float]:
-    """Where a WGS84 point is drawn inside #report-map, in pixels from its top left corner."""
-    point: dict[str, float] = page.evaluate(
+    """Where a WGS84 point is drawn inside #report-map, in pixels from its top left corner.
+
+    Leaflet re-centres the map an animation frame after the window is resized (the 320px
+    reflow check does that), so the point is read only once Leaflet's idea of its size
+    matches the element's: read earlier, the map can move between reading and clicking.
+    """
+    point = page.wait_for_function(
         """([lat, lng]) => {
-            const p = document.getElementById('report-map').townhallMap.latLngToContainerPoint([lat, lng]);
+            const element = document.getElementById('report-map');
+            const map = element.townhallMap;
+            const size = map.getSize();
+            if (size.x !== element.clientWidth || size.y !== element.clientHeight) {
+                return null;
+            }
+            const p = map.latLngToContainerPoint([lat, lng]);
             return {x: p.x, y: p.y};
         }""",
-        [lat, lng],
+        arg=[lat, lng],
+        polling="raf",
     )
-    return point
+    value: dict[str, float] = point.json_value()
+    return value
 
 
 def finish_report(page: Page) -> str:
