@@ -58,6 +58,7 @@ from townhall.accounts import services as account_services
 from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import Team, User
 from townhall.audit.models import AuditEntry
+from townhall.notify.models import Correspondence
 from townhall.open311 import services as open311_services
 from townhall.service_requests import report_views
 from townhall.service_requests import services as request_services
@@ -170,6 +171,7 @@ class World:
     manage_token: str  # a manage link for the public request (valid only for reports made without an account)
     alert_confirm_token: str  # A's area alert: confirm and unsubscribe links emailed to her
     alert_unsubscribe_token: str
+    message: int  # A's copy of her acknowledgement email, in her account inbox
 
 
 Build = Callable[[World], str]
@@ -282,7 +284,125 @@ TABLE: dict[str, Row] = {
     "healthz": Row("liveness", (get(fixed("/healthz"), everyone(HEALTH)),)),
     "readyz": Row("readiness", (get(fixed("/readyz"), everyone(HEALTH)),)),
     # --- MyAccount ---
-    "account_overview": Row("the visitor's own account", (get(fixed("/account/"), signed_in_only(signed_in=OK)),)),
+    "account_overview": Row(
+        "the visitor's own sign-in settings", (get(fixed("/account/security/"), signed_in_only(signed_in=OK)),)
+    ),
+    "myaccount:dashboard": Row(
+        "the visitor's own account overview", (get(fixed("/account/"), signed_in_only(signed_in=OK)),)
+    ),
+    "myaccount:timeline": Row(
+        "the visitor's own timeline", (get(fixed("/account/timeline/"), signed_in_only(signed_in=OK)),)
+    ),
+    "myaccount:feed_settings": Row(
+        "the visitor's own feed address (GET never shows a secret)",
+        (get(fixed("/account/timeline/feed/"), signed_in_only(signed_in=OK)),),
+    ),
+    "myaccount:suggestion": Row(
+        "open a suggested public report (remembered for the ranking), then its public page",
+        (
+            get(
+                lambda world: f"/account/timeline/suggestion/{world.public.reference}/",
+                signed_in_only(signed_in=REDIRECT),
+            ),
+            get(
+                lambda world: f"/account/timeline/suggestion/{world.hidden.reference}/",
+                signed_in_only(signed_in=NOT_FOUND),
+            ),
+        ),
+    ),
+    "myaccount:messages": Row(
+        "the visitor's own inbox", (get(fixed("/account/messages/"), signed_in_only(signed_in=OK)),)
+    ),
+    "myaccount:message": Row(
+        "one of A's messages: A only",
+        (
+            get(
+                lambda world: f"/account/messages/{world.message}/",
+                owner_only(owner=OK, others=NOT_FOUND, anonymous=SIGN_IN),
+            ),
+        ),
+    ),
+    "myaccount:message_download": Row(
+        "download one of A's messages: A only",
+        (
+            get(
+                lambda world: f"/account/messages/{world.message}/download/",
+                owner_only(owner=OK, others=NOT_FOUND, anonymous=SIGN_IN),
+            ),
+        ),
+    ),
+    "myaccount:details": Row(
+        "the visitor's own details", (get(fixed("/account/details/"), signed_in_only(signed_in=OK)),)
+    ),
+    "myaccount:address": Row(
+        "the visitor's own change of address",
+        (
+            get(fixed("/account/details/address/"), signed_in_only(signed_in=OK)),
+            get(fixed("/account/details/address/?postcode=TS1+1AA"), signed_in_only(signed_in=OK)),
+        ),
+    ),
+    "myaccount:preferences": Row(
+        "the visitor's own contact preferences", (get(fixed("/account/preferences/"), signed_in_only(signed_in=OK)),)
+    ),
+    "myaccount:consents": Row(
+        "the visitor's own consents", (get(fixed("/account/consent/"), signed_in_only(signed_in=OK)),)
+    ),
+    "myaccount:volunteering": Row(
+        "the visitor's own volunteering sign-up", (get(fixed("/account/volunteering/"), signed_in_only(signed_in=OK)),)
+    ),
+    "myaccount:data": Row(
+        "the visitor's own data downloads (residents only; GET asks for nothing)",
+        (
+            get(
+                fixed("/account/your-data/"), {**signed_in_only(signed_in=OK), OTHER_TEAM: NOT_FOUND, A_TEAM: NOT_FOUND}
+            ),
+        ),
+    ),
+    "myaccount:data_download": Row(
+        "a download of the owner's data: 404 unless it is the visitor's own, ready and unexpired "
+        "(a real one, tried by its owner and by another resident: tests/myaccount/test_data_export.py)",
+        (get(fixed("/account/your-data/999999/download/"), signed_in_only(signed_in=NOT_FOUND)),),
+    ),
+    "myaccount:erase": Row(
+        "erase the visitor's own data (residents only; GET shows what would go, nothing is erased)",
+        (
+            get(
+                fixed("/account/your-data/erase/"),
+                {**signed_in_only(signed_in=OK), OTHER_TEAM: NOT_FOUND, A_TEAM: NOT_FOUND},
+            ),
+        ),
+    ),
+    "staff_volunteers": Row(
+        "digital champions (customer service advisers and team managers; tests/myaccount/test_staff_single_view.py)",
+        (get(fixed("/staff/volunteers/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "staff_erasure_list": Row(
+        "erasure requests to review (information governance; tests/myaccount/test_erasure.py)",
+        (get(fixed("/staff/erasure/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "staff_erasure_detail": Row(
+        "one erasure request (information governance)",
+        (get(fixed("/staff/erasure/1/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "myaccount:representatives": Row(
+        "the visitor's own representatives", (get(fixed("/account/representatives/"), signed_in_only(signed_in=OK)),)
+    ),
+    "myaccount:representation_end": Row(
+        "end an authorisation: only one you are part of (none exists here)",
+        (post(fixed("/account/representatives/999999/end/"), signed_in_only(signed_in=NOT_FOUND)),),
+    ),
+    "myaccount:act_for": Row(
+        "act for A: only someone A authorised (nobody here, not even A herself)",
+        (post(lambda world: f"/account/act-for/{world.resident_a.pk}/", signed_in_only(signed_in=NOT_FOUND)),),
+    ),
+    "myaccount:act_for_stop": Row(
+        "back to one's own account", (post(fixed("/account/act-for/stop/"), signed_in_only(signed_in=REDIRECT)),)
+    ),
+    "myaccount_feed": Row(
+        "a private timeline feed: the address is the credential, so any address that is not live is 404 "
+        "(a live one is tested in tests/myaccount/test_timeline_feed.py)",
+        (get(fixed("/feeds/account/not-a-live-secret/"), everyone(NOT_FOUND)),),
+    ),
     "account_delete": Row(
         "close your own account (residents only; GET shows the form, nothing is deleted)",
         (
@@ -507,6 +627,10 @@ TABLE: dict[str, Row] = {
     "staff_resident_detail": Row(
         "A's personal details: asks for a reason first, shows nothing on GET",
         (get(lambda world: f"/staff/residents/{world.resident_a.pk}/", STAFF_HOME),),
+    ),
+    "staff_resident_representative": Row(
+        "authorise someone to act for A (GET shows the form only)",
+        (get(lambda world: f"/staff/residents/authorise-representative/{world.resident_a.pk}/", STAFF_HOME),),
     ),
     "open311_keys": Row("Open311 API keys (administrators)", (get(fixed("/staff/open311/"), ADMINISTRATORS_ONLY),)),
     "open311_key_create": Row("Open311 API keys", (get(fixed("/staff/open311/new/"), ADMINISTRATORS_ONLY),)),
@@ -865,6 +989,7 @@ def world(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> Worl
         manage_token=request_services.manage_token(public),
         alert_confirm_token=request_services.area_alert_confirm_token(alert),
         alert_unsubscribe_token=request_services.area_alert_unsubscribe_token(alert),
+        message=Correspondence.objects.filter(recipient=resident_a).values_list("pk", flat=True)[0],
     )
 
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("townhall.web.urls")),
     path("auth/", include("allauth.urls")),
     path("account/", include("townhall.accounts.urls")),
+    path("account/", include("townhall.myaccount.urls")),
+    path("feeds/account/", include("townhall.myaccount.feed_urls")),
     path("report/", include("townhall.service_requests.urls")),
     path("reports/", include("townhall.service_requests.public_urls")),
     path("staff/audit/", include("townhall.audit.urls")),
@@ -20,6 +22,7 @@ urlpatterns = [
     path("staff/open311/", include("townhall.open311.staff_urls")),
     path("api/v1/", include("townhall.api.urls")),
     path("staff/requests/", include("townhall.service_requests.backoffice_urls")),
+    path("staff/", include("townhall.myaccount.staff_urls")),
     path("staff/", include("townhall.accounts.staff_urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -34,7 +34,7 @@ def reload(user: User) -> User:
 def test_overview_shows_details_and_every_account_link(client, resident):
     client.force_login(resident)
 
-    text = page_text(client.get("/account/"))
+    text = page_text(client.get("/account/security/"))
 
     assert "Rita Resident" in text
     assert resident.email in text
@@ -46,7 +46,7 @@ def test_overview_offers_to_set_a_password_to_code_only_residents(client, db):
     person = services.user_create_resident(email="code@example.org", password=None, email_verified=True)
     client.force_login(person)
 
-    text = page_text(client.get("/account/"))
+    text = page_text(client.get("/account/security/"))
 
     assert f'href="{reverse("account_set_password")}"' in text
     assert reverse("account_change_password") not in text
@@ -56,7 +56,7 @@ def test_overview_offers_to_set_a_password_to_code_only_residents(client, db):
 def test_overview_for_staff_has_no_delete_link(client, make_staff):
     client.force_login(make_staff(StaffRole.CASE_OFFICER))
 
-    text = page_text(client.get("/account/"))
+    text = page_text(client.get("/account/security/"))
 
     assert reverse("account_delete") not in text
 
@@ -110,9 +110,9 @@ def test_a_resident_deletes_their_account(client, resident, django_capture_on_co
     # Signed out, shown a confirmation, and unable to sign in again.
     text = page_text(client.get(response["Location"]))
     assert "Your account has been closed" in text
-    assert client.get("/account/").status_code == 302
+    assert client.get("/account/security/").status_code == 302
     client.post("/auth/login/", {"login": resident.email, "password": TEST_PASSWORD})
-    assert client.get("/account/").status_code == 302
+    assert client.get("/account/security/").status_code == 302
 
 
 def test_other_sessions_of_a_closed_account_end_too(client, resident):

@@ -112,7 +112,7 @@ def test_resident_navigation_has_account_and_post_sign_out(client: Client, resid
     client.force_login(resident)
     html = nav(client.get("/").content.decode())
 
-    assert f'href="{reverse("account_overview")}">Your account</a>' in html
+    assert f'href="{reverse("myaccount:dashboard")}">Your account</a>' in html
     sign_out = html.split('<form class="townhall-nav-form"', 1)[1].split("</form>", 1)[0]
     assert 'method="post"' in sign_out
     assert f'action="{reverse("account_logout")}"' in sign_out
@@ -143,9 +143,9 @@ def test_staff_navigation_has_staff_link(client: Client, staff_by_role: dict[Sta
 @pytest.mark.django_db
 def test_navigation_marks_section_of_current_page(client: Client, resident: User) -> None:
     client.force_login(resident)
-    html = nav(client.get(reverse("account_overview")).content.decode())
+    html = nav(client.get(reverse("myaccount:dashboard")).content.decode())
 
-    assert f'href="{reverse("account_overview")}" aria-current="page"' in html
+    assert f'href="{reverse("myaccount:dashboard")}" aria-current="page"' in html
     assert 'href="/" aria-current' not in html
 
 

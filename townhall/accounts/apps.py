@@ -12,3 +12,7 @@ class AccountsConfig(AppConfig):
         from townhall.accounts.receivers import record_mfa_on_totp_setup
 
         authenticator_added.connect(record_mfa_on_totp_setup, dispatch_uid="townhall.accounts.record_mfa_on_totp_setup")
+
+        from townhall.accounts import personal_data
+
+        personal_data.register()

@@ -10,3 +10,12 @@ class StaffRole(models.TextChoices):
     DATA_STEWARD = "data_steward", "Data steward"
     INFORMATION_GOVERNANCE_OFFICER = "information_governance_officer", "Information governance officer"
     ADMINISTRATOR = "administrator", "Administrator"
+
+
+class Relationship(models.TextChoices):
+    """Why one person may act for another in their account."""
+
+    CARER = "carer", "Carer, family member or friend"
+    LASTING_POWER_OF_ATTORNEY = "lasting_power_of_attorney", "Lasting power of attorney"
+    DEPUTY = "deputy", "Deputy appointed by the Court of Protection"
+    APPOINTEE = "appointee", "Appointee or other legal authority"

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from townhall.accounts.constants import Relationship
 from townhall.accounts.models import User
 from townhall.accounts.selectors import RESIDENT_SEARCH_MIN_LENGTH
 
@@ -94,3 +95,32 @@ class AccountDeletionForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("The password you entered is not correct")
         return password
+
+
+class StaffRepresentationForm(forms.Form):
+    """Staff record that someone may act for a resident, after seeing the legal evidence."""
+
+    email = forms.EmailField(
+        label="Email address of the person who will act for the resident",
+        max_length=254,
+        help_text="They need their own account with this email address.",
+        error_messages={
+            "required": "Enter the email address of the person who will act for the resident",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
+    )
+    relationship = forms.ChoiceField(
+        label="What gives them the right to act?",
+        choices=Relationship.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what gives them the right to act"},
+    )
+    evidence = forms.CharField(
+        label="Evidence you checked",
+        help_text="For example, LPA registered 2024, Office of the Public Guardian reference 7000-1234-5678.",
+        max_length=300,
+        error_messages={
+            "required": "Enter the evidence you checked",
+            "max_length": "Evidence must be 300 characters or fewer",
+        },
+    )

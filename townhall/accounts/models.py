@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from townhall.accounts.constants import StaffRole
+from townhall.accounts.constants import Relationship, StaffRole
 
 
 class UserManager(BaseUserManager["User"]):
@@ -100,3 +100,42 @@ class StaffRoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.role}"
+
+
+class Representation(models.Model):
+    """One person may act for another in their account: a carer, an attorney, a deputy.
+
+    Authorised by the represented person themselves, or by staff who saw evidence (a
+    registered lasting power of attorney). Never edited: revoking ends it, and a new
+    authorisation is a new row, so the history of who could act when is kept.
+    """
+
+    representative = models.ForeignKey(User, on_delete=models.CASCADE, related_name="represents")
+    represented = models.ForeignKey(User, on_delete=models.CASCADE, related_name="representatives")
+    relationship = models.CharField(max_length=40, choices=Relationship.choices)
+    authorised_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    evidence = models.CharField(
+        max_length=300, blank=True, help_text="What staff saw, e.g. 'LPA registered 2024, OPG ref 7000-1234-5678'."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["representative", "represented"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="accounts_one_live_representation_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(representative=models.F("represented")), name="accounts_representation_not_self"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(relationship__in=Relationship.values), name="accounts_relationship_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"User {self.representative_id} for user {self.represented_id}"

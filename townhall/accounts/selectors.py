@@ -21,7 +21,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from townhall.accounts.constants import StaffRole
-from townhall.accounts.models import StaffRoleAssignment, User
+from townhall.accounts.models import Representation, StaffRoleAssignment, User
 from townhall.accounts.permissions import AnyUser, can_find_residents, roles_of
 
 RESIDENT_SEARCH_LIMIT = 50
@@ -133,6 +133,10 @@ def resident_search(*, acting_user: AnyUser, query: str, limit: int = RESIDENT_S
     return ResidentSearchResults(residents=summaries, truncated=len(rows) > limit)
 
 
+def resident_get(*, resident_id: int) -> User | None:
+    return residents().filter(pk=resident_id).first()
+
+
 def resident_exists(*, resident_id: int) -> bool:
     return residents().filter(pk=resident_id).exists()
 
@@ -163,3 +167,27 @@ def resident_personal_details(*, resident_id: int) -> ResidentPersonalDetails | 
         deletion_requested_at=user.deletion_requested_at,
         is_active=user.is_active,
     )
+
+
+def representations_for(*, user: User) -> tuple[list[Representation], list[Representation]]:
+    """(people `user` may act for, people who may act for `user`), live ones only."""
+    live = Representation.objects.filter(revoked_at__isnull=True).select_related("representative", "represented")
+    return (
+        list(live.filter(representative=user, represented__is_active=True)),
+        list(live.filter(represented=user)),
+    )
+
+
+def represented_by(*, representative: User, represented_id: int) -> User | None:
+    """The account `representative` may act for now, or None (revoked, closed, or never authorised)."""
+    found = (
+        Representation.objects.select_related("represented")
+        .filter(
+            representative=representative,
+            represented_id=represented_id,
+            revoked_at__isnull=True,
+            represented__is_active=True,
+        )
+        .first()
+    )
+    return found.represented if found is not None else None

@@ -26,11 +26,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from townhall.accounts import selectors
-from townhall.accounts.constants import StaffRole
+from townhall.accounts.constants import Relationship, StaffRole
 from townhall.accounts.mfa_adapter import reencrypt
-from townhall.accounts.models import StaffRoleAssignment, Team, User
+from townhall.accounts.models import Representation, StaffRoleAssignment, Team, User
 from townhall.accounts.permissions import can_find_residents, can_request_account_deletion, role_choices
 from townhall.audit.services import audit_record
+from townhall.notify import services as notify
 
 # RFC 4226 asks for at least 128 bits of shared secret; allauth and the demo use 160.
 MIN_TOTP_SECRET_BYTES = 16
@@ -314,3 +315,97 @@ def user_request_deletion(user: User) -> User:
     address, body = user.email, _deletion_email_body(name=user.get_full_name())
     transaction.on_commit(lambda: send_mail(DELETION_EMAIL_SUBJECT, body, None, [address]))
     return user
+
+
+class RepresentationError(ValueError):
+    """The authorisation cannot be made (unknown account, oneself, a member of staff, already in place)."""
+
+
+ACTION_REPRESENTATION_AUTHORISED = "account.representation.authorised"
+ACTION_REPRESENTATION_REVOKED = "account.representation.revoked"
+
+
+@transaction.atomic
+def representation_authorise(
+    *,
+    acting_user: User,
+    represented: User,
+    representative_email: str,
+    relationship: Relationship | str,
+    evidence: str = "",
+) -> Representation:
+    """Let the account holder with `representative_email` act for `represented`.
+
+    `acting_user` is the represented person, or a member of staff who may find residents
+    and who must then record the evidence they saw. The representative is told by email
+    (and in their account inbox).
+    """
+    by_staff = acting_user.pk != represented.pk
+    if by_staff and not can_find_residents(acting_user):
+        raise PermissionDenied("Not allowed to authorise someone to act for a resident.")
+    if by_staff and not evidence.strip():
+        raise RepresentationError("Enter the evidence you saw, such as the LPA registration reference")
+    representative = selectors.residents().filter(email__iexact=representative_email.strip(), is_active=True).first()
+    if representative is None:
+        raise RepresentationError(
+            "There is no account with that email address. Ask them to create an account first, then try again"
+        )
+    if representative.pk == represented.pk:
+        raise RepresentationError("You cannot authorise yourself")
+    if Representation.objects.filter(
+        representative=representative, represented=represented, revoked_at__isnull=True
+    ).exists():
+        raise RepresentationError("That person can already act for this account")
+    representation = Representation(
+        representative=representative,
+        represented=represented,
+        relationship=Relationship(relationship),
+        authorised_by=acting_user,
+        evidence=evidence.strip(),
+    )
+    representation.full_clean()
+    representation.save()
+    audit_record(
+        actor=acting_user,
+        action=ACTION_REPRESENTATION_AUTHORISED,
+        object_type="accounts.representation",
+        object_id=representation.pk,
+        reason=f"user {representative.pk} for user {represented.pk}",
+    )
+    name = represented.get_full_name() or "A resident"
+    notify.correspondence_send(
+        recipient=representative,
+        subject="You can now act for someone in their council account",
+        text=(
+            f"{name} can now be helped by you in their {settings.TOWNHALL_BRANDING.council_name} account "
+            f"({Relationship(relationship).label.lower()}).\n\n"
+            "Sign in and go to 'People you help' in your account to act for them. Everything you do "
+            "is recorded as done by you on their behalf.\n\n"
+            f"If you did not expect this, email {settings.TOWNHALL_BRANDING.contact_email}."
+        ),
+        idempotency_key=f"representation:{representation.pk}:authorised",
+        related_type="accounts.representation",
+        related_id=representation.pk,
+    )
+    return representation
+
+
+@transaction.atomic
+def representation_revoke(*, acting_user: User, representation_id: int) -> Representation | None:
+    """End a representation: by the represented person, the representative, or staff. None: not theirs to end."""
+    found = Representation.objects.select_for_update().filter(pk=representation_id, revoked_at__isnull=True).first()
+    if found is None:
+        return None
+    if acting_user.pk not in {found.representative_id, found.represented_id} and not can_find_residents(acting_user):
+        return None
+    found.revoked_at = timezone.now()
+    found.revoked_by = acting_user
+    found.save(update_fields=["revoked_at", "revoked_by"])
+    audit_record(
+        actor=acting_user,
+        action=ACTION_REPRESENTATION_REVOKED,
+        object_type="accounts.representation",
+        object_id=found.pk,
+        reason=f"user {found.representative_id} for user {found.represented_id}",
+    )
+    return found

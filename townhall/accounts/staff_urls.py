@@ -8,4 +8,9 @@ urlpatterns = [
     path("", views.staff_home, name="staff_home"),
     path("residents/", views.staff_resident_search, name="staff_resident_search"),
     path("residents/<int:pk>/", views.staff_resident_detail, name="staff_resident_detail"),
+    path(
+        "residents/authorise-representative/<int:pk>/",
+        views.staff_resident_representative,
+        name="staff_resident_representative",
+    ),
 ]

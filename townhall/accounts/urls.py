@@ -5,7 +5,7 @@ from django.urls import path
 from townhall.accounts import views
 
 urlpatterns = [
-    path("", views.account_overview, name="account_overview"),
+    path("security/", views.account_overview, name="account_overview"),
     path("delete/", views.account_delete, name="account_delete"),
     path("delete/done/", views.account_delete_done, name="account_delete_done"),
 ]

@@ -20,8 +20,9 @@ from django.views.decorators.http import require_http_methods
 
 from townhall.accounts import permissions, selectors, services
 from townhall.accounts.constants import StaffRole
-from townhall.accounts.forms import AccountDeletionForm, ResidentSearchForm, ViewingReasonForm
+from townhall.accounts.forms import AccountDeletionForm, ResidentSearchForm, StaffRepresentationForm, ViewingReasonForm
 from townhall.accounts.models import User
+from townhall.myaccount import selectors as myaccount_selectors
 
 # Set in the fresh (signed-out) session after a deletion request, so only that browser sees the confirmation.
 _DELETION_DONE_SESSION_KEY = "townhall.accounts.deletion_requested"
@@ -121,6 +122,14 @@ def staff_home(request: HttpRequest) -> HttpResponse:
                 "Look up a resident's account by name or email address. Viewing their details is recorded.",
             )
         )
+    governance = permissions.has_role(user, StaffRole.INFORMATION_GOVERNANCE_OFFICER)
+    if governance and (erasure_url := _url_if_present("staff_erasure_list")):
+        links.append(
+            StaffAreaLink("Erasure requests", erasure_url, "Check what was kept when a resident asked to be erased.")
+        )
+    volunteer_roles = (StaffRole.CUSTOMER_SERVICE_ADVISER, StaffRole.TEAM_MANAGER)
+    if permissions.has_role(user, *volunteer_roles) and (volunteers_url := _url_if_present("staff_volunteers")):
+        links.append(StaffAreaLink("Digital champions", volunteers_url, "Residents who offered to help others online."))
     if permissions.can_view_audit_log(user) and (audit_url := _url_if_present("audit_log")):
         links.append(StaffAreaLink("Audit log", audit_url, "See who viewed or changed records, and why."))
     if permissions.has_role(user, StaffRole.ADMINISTRATOR):
@@ -166,5 +175,32 @@ def staff_resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except selectors.ResidentNotFoundError:
             raise Http404("Page not found") from None
-        return render(request, "accounts/staff_resident_detail.html", {"details": details})
+        resident = selectors.resident_get(resident_id=pk)
+        single_view = myaccount_selectors.resident_single_view(user=resident) if resident is not None else None
+        return render(request, "accounts/staff_resident_detail.html", {"details": details, "single_view": single_view})
     return render(request, "accounts/staff_resident_reason.html", {"form": form, "resident_id": pk})
+
+
+@never_cache
+@permissions.staff_role_required(*permissions.RESIDENT_LOOKUP_ROLES)
+@require_http_methods(["GET", "POST"])
+def staff_resident_representative(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record that someone may act for a resident (lasting power of attorney, deputyship), with the evidence."""
+    resident = selectors.resident_get(resident_id=pk)
+    if resident is None:
+        raise Http404("Page not found")
+    form = StaffRepresentationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.representation_authorise(
+                acting_user=_signed_in_user(request),
+                represented=resident,
+                representative_email=form.cleaned_data["email"],
+                relationship=form.cleaned_data["relationship"],
+                evidence=form.cleaned_data["evidence"],
+            )
+        except services.RepresentationError as error:
+            form.add_error("email", str(error))
+        else:
+            return render(request, "accounts/staff_representative_done.html", {"resident_id": pk})
+    return render(request, "accounts/staff_representative.html", {"form": form, "resident_id": pk})

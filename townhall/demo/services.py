@@ -40,6 +40,7 @@ from townhall.demo.models import DemoRun
 from townhall.demo.request_history import request_history_create, request_history_target
 from townhall.demo.selectors import demo_data_counts
 from townhall.demo.service_requests import demo_catalogue_create
+from townhall.myaccount import services as myaccount_services
 from townhall.places import services as place_services
 
 # Apps whose rows belong to a council's instance and are wiped by --reset. Django's own
@@ -86,6 +87,8 @@ def demo_data_clear() -> None:
     connection.check_constraints()
     statements = connection.ops.sql_flush(no_style(), _cleared_tables(), reset_sequences=True, allow_cascade=True)
     connection.ops.execute_sql_flush(statements)
+    # What migrate gives every install (the default consent purposes), as after a fresh migrate.
+    myaccount_services.consent_defaults_ensure()
 
 
 @contextmanager

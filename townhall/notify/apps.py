@@ -12,3 +12,7 @@ class NotifyConfig(AppConfig):
         from townhall.notify import checks, services, tasks  # noqa: F401 - checks registers itself
 
         services.delivery_scheduler_install(tasks.delivery_schedule)
+
+        from townhall.notify import personal_data
+
+        personal_data.register()

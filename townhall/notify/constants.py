@@ -20,6 +20,21 @@ class MessageState(models.TextChoices):
     DEAD = "dead", "Dead"
 
 
+class Topic(models.TextChoices):
+    """What an optional message is about. A message with no topic is essential: the resident
+    caused it (an acknowledgement, a confirmation link) and it is sent whatever their preferences."""
+
+    SERVICE_UPDATES = "service_updates", "Updates on reports and services I use"
+    CONSULTATIONS = "consultations", "Consultations and surveys"
+    WARD_NEWS = "ward_news", "News about my ward"
+    DIGITAL_VOLUNTEERING = "digital_volunteering", "Digital volunteering"
+
+
+# Topics that promote something rather than report on what the resident asked for: a
+# resident's "no marketing" choice stops all of them, whatever the per-topic ticks say.
+MARKETING_TOPICS = frozenset({Topic.CONSULTATIONS, Topic.WARD_NEWS, Topic.DIGITAL_VOLUNTEERING})
+
+
 # States a worker may claim a message from.
 CLAIMABLE_STATES = (MessageState.PENDING, MessageState.RETRYING)
 

@@ -12,12 +12,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from townhall.accounts.models import User
 from townhall.notify.constants import (
     CLAIMABLE_STATES,
     MAX_ERROR_LENGTH,
     MAX_IDEMPOTENCY_KEY_LENGTH,
     Channel,
     MessageState,
+    Topic,
 )
 
 
@@ -103,3 +105,38 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.slug})"
+
+
+class Correspondence(models.Model):
+    """The resident's copy of a message the council sent them, readable in their account.
+
+    Outbox rows are redacted after the retention period; this copy stays until the resident
+    erases their account, so the inbox is a full record. Letters have no outbox row (there
+    is no print partner yet): the copy is the letter.
+    """
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="correspondence")
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    topic = models.CharField(max_length=40, choices=Topic.choices, blank=True, help_text="Blank: essential.")
+    subject = models.CharField(max_length=200)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    idempotency_key = models.CharField(max_length=MAX_IDEMPOTENCY_KEY_LENGTH, unique=True)
+    outbox_message = models.ForeignKey(
+        OutboxMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="correspondence"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    related_type = models.CharField(max_length=100, blank=True)
+    related_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name_plural = "correspondence"
+        indexes = [models.Index(fields=["recipient", "-sent_at"], name="notify_corr_recipient_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(channel__in=Channel.values), name="notify_corr_channel_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} to user {self.recipient_id}: {self.subject}"

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
+from townhall.accounts.models import User
 from townhall.notify.constants import CLAIMABLE_STATES, Channel, MessageState
-from townhall.notify.models import OutboxMessage, WebhookEndpoint
+from townhall.notify.models import Correspondence, OutboxMessage, WebhookEndpoint
 
 # What the staff list shows: never the payload (bodies can be long and personal).
 LIST_FIELDS = (
@@ -125,3 +126,17 @@ def outbox_backlog(*, now: dt.datetime | None = None) -> Backlog:
 
 def webhook_endpoints() -> QuerySet[WebhookEndpoint]:
     return WebhookEndpoint.objects.order_by("slug")
+
+
+def correspondence_for(*, recipient: User) -> QuerySet[Correspondence]:
+    """Everything the council sent this account holder, newest first (their inbox)."""
+    return Correspondence.objects.filter(recipient=recipient)
+
+
+def correspondence_get(*, recipient: User, correspondence_id: int) -> Correspondence | None:
+    """One message, only if it was sent to `recipient`: anyone else's id finds nothing."""
+    return Correspondence.objects.filter(pk=correspondence_id, recipient=recipient).first()
+
+
+def correspondence_unread_count(*, recipient: User) -> int:
+    return Correspondence.objects.filter(recipient=recipient, read_at__isnull=True).count()

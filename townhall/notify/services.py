@@ -38,12 +38,13 @@ from django.utils import timezone
 
 from townhall.accounts.models import User
 from townhall.audit.services import audit_record
+from townhall.myaccount import selectors as myaccount_selectors
 from townhall.notify import constants
 from townhall.notify.backends import DeliveryError, Senders
 from townhall.notify.conf import OutboxSettings, outbox_settings
-from townhall.notify.constants import CLAIMABLE_STATES, Channel, MessageState
+from townhall.notify.constants import CLAIMABLE_STATES, Channel, MessageState, Topic
 from townhall.notify.crypto import encrypt_secret, new_webhook_secret
-from townhall.notify.models import OutboxMessage, WebhookEndpoint
+from townhall.notify.models import Correspondence, OutboxMessage, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
@@ -304,6 +305,87 @@ def webhook_enqueue(
         related_type=related_type,
         related_id=related_id,
     )
+
+
+# --- messages to residents with an account ---------------------------------------------
+
+
+def correspondence_send(
+    *,
+    recipient: User,
+    subject: str,
+    text: str,
+    idempotency_key: str,
+    topic: Topic | None = None,
+    html: str = "",
+    related_type: str = "",
+    related_id: str | int = "",
+) -> Correspondence | None:
+    """Send a message to an account holder and keep their copy for the account inbox.
+
+    `topic` None means essential (the resident caused it): sent by email whatever their
+    preferences. With a topic, the resident's communication preferences decide the channel
+    or that nothing is sent (returns None, and no outbox row or copy is written). Like
+    outbox_enqueue, must run inside the caller's transaction; the same idempotency key
+    returns the copy already made.
+    """
+    existing = Correspondence.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    route = myaccount_selectors.contact_route(user=recipient, topic=topic)
+    if route is None:
+        logger.info("Not sent: user %s opted out of %s messages (%s).", recipient.pk, topic, idempotency_key)
+        return None
+    message: OutboxMessage | None = None
+    if route.channel == Channel.SMS:
+        message = sms_enqueue(
+            phone_number=route.destination,
+            text=f"{subject}\n\n{text}",
+            idempotency_key=idempotency_key,
+            related_type=related_type,
+            related_id=related_id,
+        )
+    elif route.channel == Channel.EMAIL:
+        message = email_enqueue(
+            to=route.destination,
+            subject=subject,
+            text=text,
+            html=html,
+            idempotency_key=idempotency_key,
+            related_type=related_type,
+            related_id=related_id,
+        )
+    # A letter has no outbox row until a print partner is connected: the copy is the letter.
+    copy = Correspondence(
+        recipient=recipient,
+        channel=route.channel,
+        topic=topic or "",
+        subject=subject[:200],
+        body_text=text,
+        body_html=html,
+        idempotency_key=idempotency_key,
+        outbox_message=message,
+        related_type=related_type,
+        related_id=str(related_id),
+    )
+    copy.full_clean(validate_unique=False, validate_constraints=False)
+    copy.save(force_insert=True)
+    return copy
+
+
+@transaction.atomic
+def correspondence_mark_read(*, recipient: User, correspondence_id: int) -> Correspondence | None:
+    """Mark one of the recipient's own messages as read (None: not theirs, or no such message)."""
+    found = Correspondence.objects.select_for_update().filter(pk=correspondence_id, recipient=recipient).first()
+    if found is not None and found.read_at is None:
+        found.read_at = timezone.now()
+        found.save(update_fields=["read_at"])
+    return found
+
+
+@transaction.atomic
+def correspondence_mark_all_read(*, recipient: User) -> int:
+    return Correspondence.objects.filter(recipient=recipient, read_at__isnull=True).update(read_at=timezone.now())
 
 
 # --- delivery ---------------------------------------------------------------------------

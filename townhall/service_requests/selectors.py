@@ -737,3 +737,48 @@ def reporter_blocks_for(*, service_request: ServiceRequest) -> list[BlockedRepor
         return []
     blocks = _blocks_on(user=service_request.reporter, email=service_request.contact_email)
     return list(blocks.select_related("blocked_by"))
+
+
+# --- a resident's own reports, for MyAccount ---------------------------------------------
+
+
+def requests_reported_by(*, user: User) -> QuerySet[ServiceRequest]:
+    """Every report this account made, newest first (drafts are not requests, so none appear)."""
+    return ServiceRequest.objects.filter(reporter=user).select_related("category", "ward")
+
+
+def public_updates_on_requests_of(*, user: User) -> QuerySet[RequestUpdate]:
+    """Updates the reporter may see on their own reports: status changes and public messages.
+
+    Internal notes never leave the back office; `shown_message` is the moderated public
+    text (the redaction where staff made one).
+    """
+    return (
+        RequestUpdate.objects.filter(request__reporter=user)
+        .filter(~Q(public_message="") | ~Q(status_to=""))
+        .select_related("request", "request__category")
+        .annotate(shown_message=_moderated("redacted_message", "public_message"))
+        .defer("internal_note")
+        .order_by("-created_at", "-id")
+    )
+
+
+def public_requests_closed_since(*, since: dt.datetime, limit: int) -> list[ServiceRequest]:
+    """Public reports fixed or closed since `since`, newest first, with their category group."""
+    return list(
+        public_service_requests()
+        .filter(closed_at__gte=since)
+        .select_related("category__group", "ward")
+        .only(
+            "id",
+            "reference",
+            "status",
+            "closed_at",
+            "address_string",
+            "ward__name",
+            "category__name",
+            "category__group__name",
+            "category__group_id",
+        )
+        .order_by("-closed_at", "-id")[:limit]
+    )

@@ -42,6 +42,7 @@ from townhall.audit.services import audit_record
 from townhall.core import ratelimit
 from townhall.core.crypto import derived_fernet
 from townhall.notify import services as notify
+from townhall.notify.constants import Topic
 from townhall.places import selectors as place_selectors
 from townhall.places.models import Address, Ward
 from townhall.service_requests import selectors, sla
@@ -907,18 +908,50 @@ def _after_create(request: ServiceRequest) -> None:
     if request.received_at < timezone.now() - ACKNOWLEDGEMENT_WINDOW:
         return
     category_webhooks_request_enqueue(request=request)
-    to = request.reporter.email if request.reporter is not None else request.contact_email
-    if not to:
+    if request.reporter is None and not request.contact_email:
         return
     message = acknowledgement_email(request)
-    notify.email_enqueue(
-        to=to,
+    _email_person(
+        user=request.reporter,
+        email=request.contact_email,
         subject=message.subject,
         text=message.text,
         idempotency_key=f"service_request:{request.reference}:acknowledgement",
-        related_type="service_requests.servicerequest",
-        related_id=request.pk,
+        request=request,
     )
+
+
+def _email_person(
+    *,
+    user: User | None,
+    email: str,
+    subject: str,
+    text: str,
+    idempotency_key: str,
+    request: ServiceRequest,
+    topic: Topic | None = None,
+) -> None:
+    """Email an account holder through their account (inbox copy, preferences for optional
+    topics), or a bare address given without an account (their own request for this mail)."""
+    if user is not None:
+        notify.correspondence_send(
+            recipient=user,
+            subject=subject,
+            text=text,
+            idempotency_key=idempotency_key,
+            topic=topic,
+            related_type="service_requests.servicerequest",
+            related_id=request.pk,
+        )
+    elif email:
+        notify.email_enqueue(
+            to=email,
+            subject=subject,
+            text=text,
+            idempotency_key=idempotency_key,
+            related_type="service_requests.servicerequest",
+            related_id=request.pk,
+        )
 
 
 ACKNOWLEDGEMENT_WINDOW = dt.timedelta(days=7)
@@ -1541,14 +1574,14 @@ def _subscribers_notify(update: RequestUpdate) -> None:
     for subscription in subscriptions:
         if subscription.user is not None and subscription.user_id == update.author_id:
             continue
-        to = subscription.user.email if subscription.user is not None else subscription.email
-        notify.email_enqueue(
-            to=to,
+        _email_person(
+            user=subscription.user,
+            email=subscription.email,
             subject=f"Update on report {request.reference}: {request.category.name}",
             text=text,
             idempotency_key=f"service_request:{request.reference}:update:{update.pk}:sub:{subscription.pk}",
-            related_type="service_requests.servicerequest",
-            related_id=request.pk,
+            request=request,
+            topic=Topic.SERVICE_UPDATES,
         )
 
 
@@ -2214,13 +2247,13 @@ def service_request_refer(*, acting_user: Actor, service_request: ServiceRequest
             "referral": referral,
             "council": settings.TOWNHALL_BRANDING.council_name,
         }
-        notify.email_enqueue(
-            to=to,
+        _email_person(
+            user=request.reporter,
+            email=request.contact_email,
             subject=f"Your report {request.reference}: who to contact",
             text=render_to_string("service_requests/emails/referral.txt", context),
             idempotency_key=f"service_request:{request.reference}:referral:{update.pk}",
-            related_type="service_requests.servicerequest",
-            related_id=request.pk,
+            request=request,
         )
     audit_record(
         actor=acting_user,

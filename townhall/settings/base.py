@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "crispy_forms",
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "townhall.service_requests",
     "townhall.open311",
     "townhall.api",
+    "townhall.myaccount",
     # django-ninja's own Swagger UI files and template, so /api/v1/docs loads nothing from a CDN.
     "ninja",
     "townhall.demo",
@@ -180,6 +182,10 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
 }
+# allauth.usersessions records each sign-in (time, IP, browser) for "Where you are signed in"
+# and "sign out everywhere else". Not "last seen": tracking that costs queries on every request.
+USERSESSIONS_TRACK_ACTIVITY = False
+
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = TOWNHALL_BRANDING.council_name
 MFA_ADAPTER = "townhall.accounts.mfa_adapter.MFAAdapter"

@@ -89,7 +89,7 @@ def service_navigation(context: Context) -> dict[str, object]:
         ("Reports", reverse("public_reports:list")),
     ]
     if user is not None and signed_in:
-        links.append(("Your account", reverse("account_overview")))
+        links.append(("Your account", reverse("myaccount:dashboard")))
         if permissions.is_council_staff(user):
             links.append(("Staff", reverse("staff_home")))
     else:

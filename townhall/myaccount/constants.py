@@ -1,0 +1,59 @@
+"""Choices and limits of the resident account, in one place."""
+
+from django.db import models
+
+
+class ContactChannel(models.TextChoices):
+    """How a resident prefers to hear from the council about things they did not ask for."""
+
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message"
+    LETTER = "letter", "Letter"
+    NONE = "none", "Do not contact me"
+
+
+class TimelineKind(models.TextChoices):
+    REQUEST = "request", "My reports"
+    REQUEST_UPDATE = "request_update", "Updates on my reports"
+    MESSAGE = "message", "Messages from the council"
+    CONSENT = "consent", "Consent given or withdrawn"
+    DETAILS = "details", "Changes to my details"
+    SUGGESTION = "suggestion", "Things you might find interesting"
+
+
+class ExportState(models.TextChoices):
+    PENDING = "pending", "Being prepared"
+    READY = "ready", "Ready to download"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
+
+
+class ErasureState(models.TextChoices):
+    """Erasure runs at once for what nothing requires us to keep; the rest waits for a reviewer."""
+
+    AWAITING_REVIEW = "awaiting_review", "Waiting for review"
+    COMPLETED = "completed", "Completed"
+
+
+# Consent purposes every install has (data migration 0002); councils add their own in /staff/.
+CONSENT_PREFILL = "prefill-forms"
+CONSENT_GP_WELFARE = "share-with-gp-welfare"
+CONSENT_RESEARCH = "user-research-panel"
+
+TIMELINE_PAGE_SIZE = 25
+# Suggestions look back this far and are mixed in at most this many per page.
+SUGGESTION_WINDOW_DAYS = 30
+SUGGESTIONS_PER_PAGE = 5
+# How long a subject-access download stays available.
+EXPORT_RETENTION_DAYS = 7
+FEED_TOKEN_BYTES = 32
+
+ACTION_PREFERENCES_CHANGED = "myaccount.preferences.changed"
+ACTION_CONSENT_GIVEN = "myaccount.consent.given"
+ACTION_CONSENT_WITHDRAWN = "myaccount.consent.withdrawn"
+ACTION_DETAILS_CHANGED = "myaccount.details.changed"
+ACTION_ADDRESS_CHANGED = "myaccount.address.changed"
+ACTION_FEED_RESET = "myaccount.feed.reset"
+ACTION_VOLUNTEER_CHANGED = "myaccount.volunteering.changed"
+ACTION_VOLUNTEERS_VIEWED = "myaccount.volunteers.viewed"
+OBJECT_TYPE_USER = "accounts.user"

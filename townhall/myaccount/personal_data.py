@@ -1,0 +1,177 @@
+"""Personal data myaccount holds about a resident: details, address history, preferences, consent, timeline,
+volunteering and their own data requests.
+
+Registered by MyAccountConfig.ready(); see townhall/core/personal_data.py.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+
+from townhall.core import personal_data
+from townhall.core.personal_data import ErasureAction, ErasureItem, Tables
+from townhall.myaccount.models import (
+    AddressChange,
+    CommunicationPreferences,
+    ConsentDecision,
+    DataExport,
+    DigitalChampion,
+    ErasureRequest,
+    ResidentProfile,
+    SuggestionOpened,
+    TimelineFeed,
+)
+from townhall.myaccount.services.data_rights import export_file_delete
+
+ERASURE_RECORD_RETENTION = (
+    "The record of your erasure request and what we did about it is kept to show we complied with it "
+    "(UK GDPR Art. 5(2)); it holds no personal details, only what kinds of record were erased or kept."
+)
+
+
+class DetailsProvider(personal_data.PersonalDataProvider):
+    label = "Your details"
+    covers: ClassVar[tuple[str, ...]] = ("myaccount.ResidentProfile.user", "myaccount.AddressChange.user")
+
+    def collect(self, user: AbstractBaseUser) -> Tables:
+        return {
+            "Your details": personal_data.model_rows(ResidentProfile.objects.filter(user_id=user.pk)),
+            "Your addresses": personal_data.model_rows(AddressChange.objects.filter(user_id=user.pk).order_by("pk")),
+        }
+
+    def erase(self, user: AbstractBaseUser) -> list[ErasureItem]:
+        profiles, _ = ResidentProfile.objects.filter(user_id=user.pk).delete()
+        moves, _ = AddressChange.objects.filter(user_id=user.pk).delete()
+        return [
+            ErasureItem(self.label, "Phone number, date of birth and address", ErasureAction.DELETED, profiles),
+            ErasureItem(self.label, "Address history", ErasureAction.DELETED, moves),
+        ]
+
+
+class PreferencesProvider(personal_data.PersonalDataProvider):
+    label = "Your preferences"
+    covers: ClassVar[tuple[str, ...]] = ("myaccount.CommunicationPreferences.user",)
+
+    def collect(self, user: AbstractBaseUser) -> Tables:
+        interests = CommunicationPreferences.interests.through.objects.filter(
+            communicationpreferences__user_id=user.pk
+        ).order_by("pk")
+        return {
+            "How we contact you": personal_data.model_rows(CommunicationPreferences.objects.filter(user_id=user.pk)),
+            "Your interests": personal_data.model_rows(interests),
+        }
+
+    def erase(self, user: AbstractBaseUser) -> list[ErasureItem]:
+        deleted = CommunicationPreferences.objects.filter(user_id=user.pk).count()
+        CommunicationPreferences.objects.filter(user_id=user.pk).delete()  # interests go with them
+        return [ErasureItem(self.label, "Communication preferences and interests", ErasureAction.DELETED, deleted)]
+
+
+class ConsentProvider(personal_data.PersonalDataProvider):
+    label = "Your consent decisions"
+    covers: ClassVar[tuple[str, ...]] = ("myaccount.ConsentDecision.user",)
+
+    def collect(self, user: AbstractBaseUser) -> Tables:
+        return {
+            "Consent given or withdrawn": personal_data.model_rows(
+                ConsentDecision.objects.filter(user_id=user.pk).order_by("pk")
+            )
+        }
+
+    def erase(self, user: AbstractBaseUser) -> list[ErasureItem]:
+        deleted, _ = ConsentDecision.objects.filter(user_id=user.pk).delete()
+        return [ErasureItem(self.label, "Consent given or withdrawn", ErasureAction.DELETED, deleted)]
+
+
+class TimelineProvider(personal_data.PersonalDataProvider):
+    label = "Your timeline"
+    covers: ClassVar[tuple[str, ...]] = ("myaccount.TimelineFeed.user", "myaccount.SuggestionOpened.user")
+
+    def collect(self, user: AbstractBaseUser) -> Tables:
+        return {
+            "Private feed addresses": personal_data.model_rows(
+                TimelineFeed.objects.filter(user_id=user.pk).order_by("pk"), exclude=["token_digest"]
+            ),
+            "Suggestions you opened": personal_data.model_rows(
+                SuggestionOpened.objects.filter(user_id=user.pk).order_by("pk")
+            ),
+        }
+
+    def withheld(self) -> list[str]:
+        return ["the secret part of your private feed address (anyone holding it could read your timeline)"]
+
+    def erase(self, user: AbstractBaseUser) -> list[ErasureItem]:
+        feeds, _ = TimelineFeed.objects.filter(user_id=user.pk).delete()
+        opened, _ = SuggestionOpened.objects.filter(user_id=user.pk).delete()
+        return [
+            ErasureItem(self.label, "Private feed addresses", ErasureAction.DELETED, feeds),
+            ErasureItem(self.label, "Suggestions you opened", ErasureAction.DELETED, opened),
+        ]
+
+
+class VolunteeringProvider(personal_data.PersonalDataProvider):
+    label = "Digital champion"
+    covers: ClassVar[tuple[str, ...]] = ("myaccount.DigitalChampion.user",)
+
+    def collect(self, user: AbstractBaseUser) -> Tables:
+        return {"Digital champion": personal_data.model_rows(DigitalChampion.objects.filter(user_id=user.pk))}
+
+    def erase(self, user: AbstractBaseUser) -> list[ErasureItem]:
+        deleted, _ = DigitalChampion.objects.filter(user_id=user.pk).delete()
+        return [ErasureItem(self.label, "Your offer to help as a digital champion", ErasureAction.DELETED, deleted)]
+
+
+class DataRequestsProvider(personal_data.PersonalDataProvider):
+    label = "Your data requests"
+    covers: ClassVar[tuple[str, ...]] = ("myaccount.DataExport.user", "myaccount.ErasureRequest.user")
+
+    def collect(self, user: AbstractBaseUser) -> Tables:
+        return {
+            "Downloads of your data": personal_data.model_rows(
+                DataExport.objects.filter(user_id=user.pk).order_by("pk")
+            ),
+            "Erasure requests": personal_data.model_rows(
+                ErasureRequest.objects.filter(user_id=user.pk).order_by("pk"), exclude=["reviewed_by_id"]
+            ),
+        }
+
+    def withheld(self) -> list[str]:
+        return ["which officer reviewed an erasure request (the date they did is included)"]
+
+    def erase(self, user: AbstractBaseUser) -> list[ErasureItem]:
+        exports = DataExport.objects.filter(user_id=user.pk)
+        files = [name for name in exports.values_list("file_name", flat=True) if name]
+        deleted, _ = exports.delete()
+        for name in files:  # after commit: a rolled-back erasure keeps the downloads it would have deleted
+            transaction.on_commit(lambda name=name: export_file_delete(name))  # type: ignore[misc]
+        kept = ErasureRequest.objects.filter(user_id=user.pk).count()
+        items = [ErasureItem(self.label, "Downloads of your data (and their files)", ErasureAction.DELETED, deleted)]
+        if kept:
+            items.append(
+                ErasureItem(
+                    self.label,
+                    "Earlier erasure requests",
+                    ErasureAction.RETAINED,
+                    kept,
+                    ERASURE_RECORD_RETENTION,
+                    needs_review=False,
+                )
+            )
+        return items
+
+
+def register() -> None:
+    personal_data.register(
+        DetailsProvider(),
+        PreferencesProvider(),
+        ConsentProvider(),
+        TimelineProvider(),
+        VolunteeringProvider(),
+        DataRequestsProvider(),
+    )
+    personal_data.exempt(
+        "myaccount.ErasureRequest.reviewed_by", "Names the information governance officer who reviewed a request."
+    )

@@ -1,0 +1,110 @@
+"""The account dashboard: what needs the resident's attention, and where things stand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from townhall.accounts.models import User
+from townhall.myaccount.constants import TimelineKind
+from townhall.myaccount.models import CommunicationPreferences, DigitalChampion, ResidentProfile, TimelineFeed
+from townhall.myaccount.selectors.preferences import ConsentRow, consent_rows, preferences_for, profile_for
+from townhall.myaccount.selectors.timeline import TimelineFilter, TimelineItem, timeline_for
+from townhall.notify import selectors as notify_selectors
+from townhall.notify.models import Correspondence
+from townhall.service_requests import selectors as request_selectors
+from townhall.service_requests.constants import FIXED_STATUSES, OPEN_STATUSES
+from townhall.service_requests.models import ServiceRequest
+
+DASHBOARD_LIST_SIZE = 5
+# A fixed report can be reopened by its reporter for this long (service_requests' rule).
+_REOPEN_DAYS = 28
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    unread_messages: int
+    recently_fixed: list[ServiceRequest]  # "Is it fixed?": the resident can still reopen these
+    open_requests: list[ServiceRequest]
+    open_request_count: int
+    latest_messages: list[Correspondence]
+
+
+def dashboard_for(*, user: User, now: dt.datetime | None = None) -> Dashboard:
+    now = now or timezone.now()
+    mine = request_selectors.requests_reported_by(user=user)
+    open_requests = mine.filter(status__in=OPEN_STATUSES)
+    return Dashboard(
+        unread_messages=notify_selectors.correspondence_unread_count(recipient=user),
+        recently_fixed=list(
+            mine.filter(status__in=FIXED_STATUSES, closed_at__gte=now - dt.timedelta(days=_REOPEN_DAYS))[
+                :DASHBOARD_LIST_SIZE
+            ]
+        ),
+        open_requests=list(open_requests[:DASHBOARD_LIST_SIZE]),
+        open_request_count=open_requests.count(),
+        latest_messages=list(notify_selectors.correspondence_for(recipient=user)[:DASHBOARD_LIST_SIZE]),
+    )
+
+
+def timeline_feed_owner(*, token_digest: str) -> User | None:
+    """The active account whose live feed secret has this digest (revoked secrets find no one)."""
+    feed = (
+        TimelineFeed.objects.select_related("user")
+        .filter(token_digest=token_digest, revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    return feed.user if feed is not None else None
+
+
+def timeline_feed_exists(*, user: User) -> bool:
+    return TimelineFeed.objects.filter(user=user, revoked_at__isnull=True).exists()
+
+
+def digital_champion_for(*, user: User) -> DigitalChampion | None:
+    return DigitalChampion.objects.select_related("ward").filter(user=user, withdrawn_at__isnull=True).first()
+
+
+def digital_champions() -> list[DigitalChampion]:
+    """Everyone currently offering to help, for staff, by ward."""
+    return list(
+        DigitalChampion.objects.select_related("user", "ward")
+        .filter(withdrawn_at__isnull=True, user__is_active=True)
+        .order_by("ward__name", "signed_up_at")
+    )
+
+
+SINGLE_VIEW_LIST_SIZE = 20
+
+
+@dataclass(frozen=True)
+class ResidentSingleView:
+    """Everything a customer service adviser needs on one screen (after an audited reason)."""
+
+    profile: ResidentProfile
+    preferences: CommunicationPreferences
+    interests: list[str]
+    consents: list[ConsentRow]
+    requests: list[ServiceRequest]
+    messages: list[Correspondence]
+    timeline: list[TimelineItem]
+    champion: DigitalChampion | None
+
+
+def resident_single_view(*, user: User) -> ResidentSingleView:
+    """The resident's account as staff see it. Only call it from an audited staff view."""
+    preferences = preferences_for(user=user)
+    return ResidentSingleView(
+        profile=profile_for(user=user),
+        preferences=preferences,
+        interests=[group.name for group in preferences.interests.all()] if preferences.pk else [],
+        consents=consent_rows(user=user),
+        requests=list(request_selectors.requests_reported_by(user=user)[:SINGLE_VIEW_LIST_SIZE]),
+        messages=list(notify_selectors.correspondence_for(recipient=user)[:SINGLE_VIEW_LIST_SIZE]),
+        timeline=timeline_for(
+            user=user, only=TimelineFilter(kinds=frozenset(TimelineKind.values) - {TimelineKind.SUGGESTION})
+        )[:SINGLE_VIEW_LIST_SIZE],
+        champion=digital_champion_for(user=user),
+    )
