@@ -384,6 +384,9 @@ TABLE: dict[str, Row] = {
         "one erasure request (information governance)",
         (get(fixed("/staff/erasure/1/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
     ),
+    "myaccount:identity": Row(
+        "the visitor's own identity check", (get(fixed("/account/identity/"), signed_in_only(signed_in=OK)),)
+    ),
     "myaccount:representatives": Row(
         "the visitor's own representatives", (get(fixed("/account/representatives/"), signed_in_only(signed_in=OK)),)
     ),
@@ -627,6 +630,10 @@ TABLE: dict[str, Row] = {
     "staff_resident_detail": Row(
         "A's personal details: asks for a reason first, shows nothing on GET",
         (get(lambda world: f"/staff/residents/{world.resident_a.pk}/", STAFF_HOME),),
+    ),
+    "staff_resident_identity": Row(
+        "confirm A's identity from documents (GET shows the form only)",
+        (get(lambda world: f"/staff/residents/verify-identity/{world.resident_a.pk}/", STAFF_HOME),),
     ),
     "staff_resident_representative": Row(
         "authorise someone to act for A (GET shows the form only)",

@@ -3,8 +3,10 @@
 It speaks the parts Townhall uses as Notify documents them:
 
 - `POST /v2/notifications/email` (email_address, template_id, personalisation, reference,
-  optional email_reply_to_id) and `POST /v2/notifications/sms` (phone_number, …), answering
-  201 with `id`, `reference`, `content`, `uri` and `template`;
+  optional email_reply_to_id), `POST /v2/notifications/sms` (phone_number, …) and
+  `POST /v2/notifications/letter` (the address as personalisation address_line_1 to
+  address_line_7: at least 3 lines, the last a UK postcode), answering 201 with `id`,
+  `reference`, `content`, `uri` and `template`;
 - authentication by `Authorization: Bearer <JWT>`: HS256, signed with the secret half of
   the API key, `iss` the service id, `iat` within 30 seconds of now. A wrong or missing
   token gets 403 AuthError, as Notify answers;
@@ -38,6 +40,7 @@ from tests.fakes.smtp_server import HOST, free_port
 TOKEN_MAX_AGE_SECONDS = 30
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _UK_MOBILE = re.compile(r"^(?:\+44|0044|0)7\d{9}$")
+_UK_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 _ERROR_NAMES = {403: "AuthError", 429: "RateLimitError", 500: "Exception", 503: "Exception"}
 
 
@@ -100,6 +103,14 @@ class FakeNotifyApi:
         template_id = str(body.get("template_id", ""))
         if kind == "email" and not _EMAIL.match(str(body.get("email_address", ""))):
             return 400, "ValidationError", "email_address Not a valid email address"
+        if kind == "letter":
+            personalisation = body.get("personalisation") or {}
+            lines = [personalisation.get(f"address_line_{n}") for n in range(1, 8)]
+            given = [str(line) for line in lines if line]
+            if len(given) < 3:
+                return 400, "ValidationError", "Address must be at least 3 lines"
+            if not _UK_POSTCODE.match(given[-1].upper()):
+                return 400, "ValidationError", "Last line of address must be a real UK postcode or another country"
         if kind == "sms" and not _UK_MOBILE.match(re.sub(r"[\s()-]", "", str(body.get("phone_number", "")))):
             return 400, "ValidationError", "phone_number Not a UK mobile number"
         try:
@@ -118,7 +129,9 @@ class FakeNotifyApi:
         notification_id = str(uuid.uuid4())
         personalisation = body.get("personalisation") or {}
         content: dict[str, Any] = {"body": str(personalisation.get("body", ""))}
-        if kind == "email":
+        if kind == "letter":
+            content.update(subject=str(personalisation.get("subject", "")))
+        elif kind == "email":
             content.update(subject=str(personalisation.get("subject", "")), from_email="council@notifications.example")
         else:
             content.update(from_number="COUNCIL")
@@ -136,7 +149,11 @@ class FakeNotifyApi:
         }
 
     def handle(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict[str, Any]]:
-        kinds = {"/v2/notifications/email": "email", "/v2/notifications/sms": "sms"}
+        kinds = {
+            "/v2/notifications/email": "email",
+            "/v2/notifications/sms": "sms",
+            "/v2/notifications/letter": "letter",
+        }
         try:
             body = json.loads(raw or b"{}")
         except ValueError:

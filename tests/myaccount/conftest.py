@@ -166,6 +166,9 @@ def data_subject(
     for person, phone in ((resident, RESIDENT_PHONE), (other_resident, "01632 960 999")):
         _fill_account(person, group=roads, wards=borough, address=address, phone=phone)
     account_services.staff_enrol_totp(resident)  # a resident may use an authenticator app too
+    with transaction.atomic():
+        myaccount_services.identity_pin_post(acting_user=resident, user=resident)  # the address is filled in above
+    myaccount_services.identity_verify_by_staff(acting_user=officer, user=resident, evidence="Passport and a bill")
     return DataSubject(
         resident=resident,
         neighbour=other_resident,

@@ -40,6 +40,8 @@ from townhall.myaccount.models import (
     DataExport,
     DigitalChampion,
     ErasureRequest,
+    IdentityPin,
+    IdentityVerification,
     ResidentProfile,
     SuggestionOpened,
     TimelineFeed,
@@ -130,6 +132,12 @@ def expected_tables(subject: DataSubject) -> dict[tuple[str, str], list[dict[str
         ("Your data requests", "Downloads of your data"): ordered(DataExport.objects.filter(user=user)),
         ("Your data requests", "Erasure requests"): ordered(
             ErasureRequest.objects.filter(user=user), exclude=("reviewed_by_id",)
+        ),
+        ("Your identity checks", "Identity checks"): ordered(
+            IdentityVerification.objects.filter(user=user), exclude=("verified_by_id",)
+        ),
+        ("Your identity checks", "PIN letters"): ordered(
+            IdentityPin.objects.filter(user=user), exclude=("pin_digest",)
         ),
         ("Audit log", "Things you did"): ordered(by_me),
         ("Audit log", "Things council staff or the system did to your account"): ordered(

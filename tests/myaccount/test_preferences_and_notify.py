@@ -11,14 +11,16 @@ from collections.abc import Iterator
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from tests.fakes.smtp_server import FakeSmtpServer
 from townhall.accounts.models import User
-from townhall.myaccount import selectors
+from townhall.myaccount import selectors, services
 from townhall.notify import services as notify
 from townhall.notify.constants import Topic
 from townhall.notify.models import Correspondence, OutboxMessage
+from townhall.places.models import Address
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -108,9 +110,20 @@ def test_text_messages_go_to_the_profile_phone_and_fall_back_to_email(client: Cl
     assert selectors.contact_route(user=resident, topic=None) == selectors.ContactRoute("email", resident.email)
 
 
-def test_a_letter_is_kept_in_the_account_without_an_outbox_row(client: Client, resident: User) -> None:
+def test_a_letter_goes_to_the_gazetteer_address_and_falls_back_to_email_without_one(
+    client: Client, resident: User, borough
+) -> None:
     client.force_login(resident)
     client.post("/account/preferences/", {"channel": "letter", "topics": ["service_updates"]})
+    assert selectors.contact_route(user=resident, topic=Topic.SERVICE_UPDATES) == selectors.ContactRoute(
+        "email", resident.email
+    )
+    services.address_change(
+        acting_user=resident,
+        user=resident,
+        address=Address.objects.get(uprn=100_000_001),
+        effective_from=timezone.localdate(),
+    )
     with transaction.atomic():
         letter = notify.correspondence_send(
             recipient=resident,
@@ -121,7 +134,8 @@ def test_a_letter_is_kept_in_the_account_without_an_outbox_row(client: Client, r
         )
     assert letter is not None
     assert letter.channel == "letter"
-    assert letter.outbox_message is None
+    assert letter.outbox_message is not None
+    assert letter.outbox_message.payload["address_lines"] == ["Rita Resident", "12 Station Road", "Demoton", "TS40 1AB"]
     page = client.get(f"/account/messages/{letter.pk}/").content.decode()
     assert "From 1 March your bins are collected on Tuesdays." in page
 

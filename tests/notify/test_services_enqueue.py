@@ -102,7 +102,9 @@ def test_a_message_records_what_caused_it() -> None:
         ("sms", "call me", {"text": "Hi"}, "phone number"),
         ("webhook", "x", {"url": "ftp://x", "event_type": "a.b", "body": {}}, "url"),
         ("webhook", "x", {"url": "https://x.example", "event_type": "Created", "body": {}}, "event_type"),
-        ("letter", "1 High Street", {"text": "Dear resident"}, "cannot send"),
+        ("letter", "1 High Street", {"text": "Dear resident", "subject": "S"}, "address lines"),
+        ("letter", "x", {"address_lines": ["A", "1 High St", "TS1 1AA"], "text": "Dear resident"}, "subject"),
+        ("letter", "x", {"address_lines": ["A", "", "TS1 1AA"], "subject": "S", "text": "T"}, "address lines"),
     ],
 )
 def test_invalid_messages_are_refused_before_they_are_stored(

@@ -124,3 +124,18 @@ class StaffRepresentationForm(forms.Form):
             "max_length": "Evidence must be 300 characters or fewer",
         },
     )
+
+
+class IdentityEvidenceForm(forms.Form):
+    """Staff confirm a resident's identity after checking documents in person."""
+
+    evidence = forms.CharField(
+        label="What did you check?",
+        help_text="For example, UK passport and a council tax bill for the address, seen at the Civic Centre.",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Enter what you checked",
+            "max_length": "What you checked must be 300 characters or fewer",
+        },
+    )

@@ -20,9 +20,16 @@ from django.views.decorators.http import require_http_methods
 
 from townhall.accounts import permissions, selectors, services
 from townhall.accounts.constants import StaffRole
-from townhall.accounts.forms import AccountDeletionForm, ResidentSearchForm, StaffRepresentationForm, ViewingReasonForm
+from townhall.accounts.forms import (
+    AccountDeletionForm,
+    IdentityEvidenceForm,
+    ResidentSearchForm,
+    StaffRepresentationForm,
+    ViewingReasonForm,
+)
 from townhall.accounts.models import User
 from townhall.myaccount import selectors as myaccount_selectors
+from townhall.myaccount import services as myaccount_services
 
 # Set in the fresh (signed-out) session after a deletion request, so only that browser sees the confirmation.
 _DELETION_DONE_SESSION_KEY = "townhall.accounts.deletion_requested"
@@ -204,3 +211,28 @@ def staff_resident_representative(request: HttpRequest, pk: int) -> HttpResponse
         else:
             return render(request, "accounts/staff_representative_done.html", {"resident_id": pk})
     return render(request, "accounts/staff_representative.html", {"form": form, "resident_id": pk})
+
+
+@never_cache
+@permissions.staff_role_required(*permissions.RESIDENT_LOOKUP_ROLES)
+@require_http_methods(["GET", "POST"])
+def staff_resident_identity(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm a resident's identity after checking their documents in person (audited)."""
+    resident = selectors.resident_get(resident_id=pk)
+    if resident is None:
+        raise Http404("Page not found")
+    form = IdentityEvidenceForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            myaccount_services.identity_verify_by_staff(
+                acting_user=_signed_in_user(request), user=resident, evidence=form.cleaned_data["evidence"]
+            )
+        except myaccount_services.IdentityError as error:
+            form.add_error("evidence", str(error))
+        else:
+            return render(request, "accounts/staff_identity_done.html", {"resident_id": pk})
+    return render(
+        request,
+        "accounts/staff_identity.html",
+        {"form": form, "resident_id": pk, "verified": myaccount_selectors.identity_verified(user=resident)},
+    )

@@ -35,6 +35,22 @@ class ErasureState(models.TextChoices):
     COMPLETED = "completed", "Completed"
 
 
+class IdentityMethod(models.TextChoices):
+    """How an account holder proved who they are (never by matching name, date of birth and address)."""
+
+    POSTAL_PIN = "postal_pin", "A PIN posted to their address"
+    STAFF_EVIDENCE = "staff_evidence", "Documents checked by council staff"
+    GOVUK_ONE_LOGIN = "govuk_one_login", "GOV.UK One Login identity check"
+
+
+# A posted PIN: 8 characters from an alphabet without look-alikes, valid 28 days (second-class
+# post can take a week), 5 tries, and at most 3 letters in 30 days.
+PIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+PIN_LENGTH = 8
+PIN_VALID_DAYS = 28
+PIN_MAX_ATTEMPTS = 5
+PIN_LETTERS_PER_30_DAYS = 3
+
 # Consent purposes every install has (data migration 0002); councils add their own in /staff/.
 CONSENT_PREFILL = "prefill-forms"
 CONSENT_GP_WELFARE = "share-with-gp-welfare"
@@ -56,4 +72,6 @@ ACTION_ADDRESS_CHANGED = "myaccount.address.changed"
 ACTION_FEED_RESET = "myaccount.feed.reset"
 ACTION_VOLUNTEER_CHANGED = "myaccount.volunteering.changed"
 ACTION_VOLUNTEERS_VIEWED = "myaccount.volunteers.viewed"
+ACTION_IDENTITY_PIN_POSTED = "myaccount.identity.pin_posted"
+ACTION_IDENTITY_VERIFIED = "myaccount.identity.verified"
 OBJECT_TYPE_USER = "accounts.user"

@@ -263,3 +263,15 @@ class RepresentativeForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose how they help you"},
     )
+
+
+class PinForm(forms.Form):
+    pin = forms.CharField(
+        label="PIN from our letter",
+        max_length=12,
+        help_text="8 letters and numbers, for example ABCD-2345.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+        error_messages={"required": "Enter the PIN from our letter", "max_length": "Enter the 8-character PIN"},
+    )

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from townhall.accounts.models import User
-from townhall.myaccount.constants import ContactChannel, ErasureState, ExportState
+from townhall.myaccount.constants import ContactChannel, ErasureState, ExportState, IdentityMethod
 from townhall.places.models import Address, Ward
 from townhall.service_requests.models import CategoryGroup
 
@@ -224,3 +224,49 @@ class ErasureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Erasure request {self.pk} ({self.state})"
+
+
+class IdentityVerification(models.Model):
+    """The account holder's identity was verified: what unlocks records from other council systems.
+
+    Creating an account proves only an email address; matching a name, date of birth and
+    address proves nothing (anyone can know them). One of these rows is needed first.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identity_verifications")
+    method = models.CharField(max_length=30, choices=IdentityMethod.choices)
+    verified_at = models.DateTimeField(default=timezone.now)
+    verified_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    evidence = models.CharField(
+        max_length=300, blank=True, help_text="What staff checked, or the address the PIN went to."
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-verified_at"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(method__in=IdentityMethod.values), name="myaccount_identity_method_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"User {self.user_id} verified by {self.method}"
+
+
+class IdentityPin(models.Model):
+    """A one-time PIN posted to the account's address; only its digest is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identity_pins")
+    pin_digest = models.CharField(max_length=64)
+    address_text = models.CharField(max_length=300)
+    posted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-posted_at"]
+
+    def __str__(self) -> str:
+        return f"PIN letter {self.pk} for user {self.user_id}"

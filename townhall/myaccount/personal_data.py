@@ -20,6 +20,8 @@ from townhall.myaccount.models import (
     DataExport,
     DigitalChampion,
     ErasureRequest,
+    IdentityPin,
+    IdentityVerification,
     ResidentProfile,
     SuggestionOpened,
     TimelineFeed,
@@ -163,6 +165,35 @@ class DataRequestsProvider(personal_data.PersonalDataProvider):
         return items
 
 
+class IdentityProvider(personal_data.PersonalDataProvider):
+    label = "Your identity checks"
+    covers: ClassVar[tuple[str, ...]] = ("myaccount.IdentityVerification.user", "myaccount.IdentityPin.user")
+
+    def collect(self, user: AbstractBaseUser) -> Tables:
+        return {
+            "Identity checks": personal_data.model_rows(
+                IdentityVerification.objects.filter(user_id=user.pk).order_by("pk"), exclude=["verified_by_id"]
+            ),
+            "PIN letters": personal_data.model_rows(
+                IdentityPin.objects.filter(user_id=user.pk).order_by("pk"), exclude=["pin_digest"]
+            ),
+        }
+
+    def withheld(self) -> list[str]:
+        return [
+            "the PIN sent in a letter (only a one-way digest is stored, and it is of no use to you)",
+            "which officer checked your documents (the date and what was checked are included)",
+        ]
+
+    def erase(self, user: AbstractBaseUser) -> list[ErasureItem]:
+        checks, _ = IdentityVerification.objects.filter(user_id=user.pk).delete()
+        pins, _ = IdentityPin.objects.filter(user_id=user.pk).delete()
+        return [
+            ErasureItem(self.label, "Identity checks", ErasureAction.DELETED, checks),
+            ErasureItem(self.label, "PIN letters", ErasureAction.DELETED, pins),
+        ]
+
+
 def register() -> None:
     personal_data.register(
         DetailsProvider(),
@@ -171,6 +202,10 @@ def register() -> None:
         TimelineProvider(),
         VolunteeringProvider(),
         DataRequestsProvider(),
+        IdentityProvider(),
+    )
+    personal_data.exempt(
+        "myaccount.IdentityVerification.verified_by", "Names the officer who checked a resident's documents."
     )
     personal_data.exempt(
         "myaccount.ErasureRequest.reviewed_by", "Names the information governance officer who reviewed a request."

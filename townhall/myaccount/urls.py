@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from townhall.myaccount.views import account, data_rights, representation
+from townhall.myaccount.views import account, data_rights, identity, representation
 
 app_name = "myaccount"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("preferences/", account.preferences, name="preferences"),
     path("consent/", account.consents, name="consents"),
     path("volunteering/", account.volunteering, name="volunteering"),
+    path("identity/", identity.identity, name="identity"),
     path("representatives/", representation.representatives, name="representatives"),
     path(
         "representatives/<int:representation_id>/end/", representation.representation_revoke, name="representation_end"

@@ -41,6 +41,7 @@ class OutboxSettings:
     notify_api_key: NotifyApiKey | None
     notify_email_template_id: str
     notify_sms_template_id: str
+    notify_letter_template_id: str
 
 
 def _positive_int(name: str, default: int) -> int:
@@ -91,4 +92,5 @@ def outbox_settings() -> OutboxSettings:
         notify_api_key=api_key,
         notify_email_template_id=email_template,
         notify_sms_template_id=str(getattr(settings, "NOTIFY_SMS_TEMPLATE_ID", "") or ""),
+        notify_letter_template_id=str(getattr(settings, "NOTIFY_LETTER_TEMPLATE_ID", "") or ""),
     )

@@ -7,7 +7,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     SMS = "sms", "Text message"
     WEBHOOK = "webhook", "Webhook"
-    LETTER = "letter", "Letter"  # reserved: no letter backend yet, so enqueueing one is refused
+    LETTER = "letter", "Letter"  # printed and posted by GOV.UK Notify
 
 
 class MessageState(models.TextChoices):
@@ -38,8 +38,11 @@ MARKETING_TOPICS = frozenset({Topic.CONSULTATIONS, Topic.WARD_NEWS, Topic.DIGITA
 # States a worker may claim a message from.
 CLAIMABLE_STATES = (MessageState.PENDING, MessageState.RETRYING)
 
-# Channels outbox_enqueue accepts today (letters will need a print partner's backend).
-SUPPORTED_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.WEBHOOK)
+# Channels outbox_enqueue accepts.
+SUPPORTED_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.WEBHOOK, Channel.LETTER)
+# GOV.UK Notify prints 3 to 7 address lines, the last a UK postcode.
+LETTER_MIN_ADDRESS_LINES = 3
+LETTER_MAX_ADDRESS_LINES = 7
 
 # Defaults for the NOTIFY_* settings (see townhall/notify/conf.py and README).
 DEFAULT_MAX_ATTEMPTS = 8

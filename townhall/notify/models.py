@@ -111,8 +111,7 @@ class Correspondence(models.Model):
     """The resident's copy of a message the council sent them, readable in their account.
 
     Outbox rows are redacted after the retention period; this copy stays until the resident
-    erases their account, so the inbox is a full record. Letters have no outbox row (there
-    is no print partner yet): the copy is the letter.
+    erases their account, so the inbox is a full record.
     """
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="correspondence")

@@ -162,6 +162,21 @@ def _validated_payload(channel: Channel, destination: str, payload: dict[str, An
             raise _invalid("A text message needs a phone number such as 07700 900123 or +447700900123.")
         if not (isinstance(payload.get("text"), str) and payload["text"].strip()) and not payload.get("template_id"):
             raise _invalid("A text message needs its 'text' (or a GOV.UK Notify 'template_id').")
+    elif channel == Channel.LETTER:
+        lines = payload.get("address_lines")
+        if (
+            not isinstance(lines, list)
+            or not constants.LETTER_MIN_ADDRESS_LINES <= len(lines) <= constants.LETTER_MAX_ADDRESS_LINES
+            or not all(isinstance(line, str) and line.strip() for line in lines)
+        ):
+            raise _invalid(
+                f"A letter needs {constants.LETTER_MIN_ADDRESS_LINES} to {constants.LETTER_MAX_ADDRESS_LINES} "
+                "address lines ('address_lines'), the last a postcode."
+            )
+        if not (isinstance(payload.get("subject"), str) and payload["subject"].strip()):
+            raise _invalid("A letter needs a 'subject'.")
+        if not (isinstance(payload.get("text"), str) and payload["text"].strip()):
+            raise _invalid("A letter needs its 'text'.")
     elif channel == Channel.WEBHOOK:
         url, event_type = payload.get("url"), payload.get("event_type")
         if not isinstance(url, str) or urlsplit(url).scheme not in {"http", "https"}:
@@ -284,6 +299,27 @@ def sms_enqueue(
     )
 
 
+def letter_enqueue(
+    *,
+    address_lines: list[str],
+    subject: str,
+    text: str,
+    idempotency_key: str,
+    related_type: str = "",
+    related_id: str | int = "",
+) -> OutboxMessage:
+    """A letter, printed and posted by GOV.UK Notify (NOTIFY_LETTER_TEMPLATE_ID: a template with
+    ((subject)) and ((body))). `address_lines` start with the name and end with the postcode."""
+    return outbox_enqueue(
+        channel=Channel.LETTER,
+        destination=", ".join(address_lines),
+        payload={"address_lines": list(address_lines), "subject": subject, "text": text},
+        idempotency_key=idempotency_key,
+        related_type=related_type,
+        related_id=related_id,
+    )
+
+
 def webhook_enqueue(
     *,
     endpoint_slug: str,
@@ -355,7 +391,15 @@ def correspondence_send(
             related_type=related_type,
             related_id=related_id,
         )
-    # A letter has no outbox row until a print partner is connected: the copy is the letter.
+    elif route.channel == Channel.LETTER:
+        message = letter_enqueue(
+            address_lines=list(route.address_lines),
+            subject=subject,
+            text=text,
+            idempotency_key=idempotency_key,
+            related_type=related_type,
+            related_id=related_id,
+        )
     copy = Correspondence(
         recipient=recipient,
         channel=route.channel,
@@ -363,6 +407,45 @@ def correspondence_send(
         subject=subject[:200],
         body_text=text,
         body_html=html,
+        idempotency_key=idempotency_key,
+        outbox_message=message,
+        related_type=related_type,
+        related_id=str(related_id),
+    )
+    copy.full_clean(validate_unique=False, validate_constraints=False)
+    copy.save(force_insert=True)
+    return copy
+
+
+def correspondence_letter_send(
+    *,
+    recipient: User,
+    address_lines: list[str],
+    subject: str,
+    text: str,
+    inbox_text: str,
+    idempotency_key: str,
+    related_type: str = "",
+    related_id: str | int = "",
+) -> Correspondence:
+    """An essential letter to an account holder whose account copy must not hold what the letter
+    does (a PIN that proves the address): the letter goes to GOV.UK Notify, `inbox_text` to the inbox."""
+    existing = Correspondence.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    message = letter_enqueue(
+        address_lines=address_lines,
+        subject=subject,
+        text=text,
+        idempotency_key=idempotency_key,
+        related_type=related_type,
+        related_id=related_id,
+    )
+    copy = Correspondence(
+        recipient=recipient,
+        channel=Channel.LETTER,
+        subject=subject[:200],
+        body_text=inbox_text,
         idempotency_key=idempotency_key,
         outbox_message=message,
         related_type=related_type,

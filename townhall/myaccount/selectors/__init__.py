@@ -19,6 +19,7 @@ from townhall.myaccount.selectors.data_rights import (
     erasure_requests_awaiting_review,
     erasure_retained,
 )
+from townhall.myaccount.selectors.identity import identity_pin_waiting, identity_verified
 from townhall.myaccount.selectors.preferences import (
     ConsentRow,
     ContactRoute,
@@ -31,6 +32,7 @@ from townhall.myaccount.selectors.preferences import (
     consent_text_get,
     contact_route,
     has_consent,
+    postal_address_lines,
     preferences_for,
     profile_for,
     topic_allowed,
@@ -68,6 +70,9 @@ __all__ = [
     "erasure_requests_awaiting_review",
     "erasure_retained",
     "has_consent",
+    "identity_pin_waiting",
+    "identity_verified",
+    "postal_address_lines",
     "preferences_for",
     "profile_for",
     "resident_single_view",

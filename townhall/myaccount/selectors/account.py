@@ -9,7 +9,14 @@ from django.utils import timezone
 
 from townhall.accounts.models import User
 from townhall.myaccount.constants import TimelineKind
-from townhall.myaccount.models import CommunicationPreferences, DigitalChampion, ResidentProfile, TimelineFeed
+from townhall.myaccount.models import (
+    CommunicationPreferences,
+    DigitalChampion,
+    IdentityVerification,
+    ResidentProfile,
+    TimelineFeed,
+)
+from townhall.myaccount.selectors.identity import identity_verified
 from townhall.myaccount.selectors.preferences import ConsentRow, consent_rows, preferences_for, profile_for
 from townhall.myaccount.selectors.timeline import TimelineFilter, TimelineItem, timeline_for
 from townhall.notify import selectors as notify_selectors
@@ -91,6 +98,7 @@ class ResidentSingleView:
     messages: list[Correspondence]
     timeline: list[TimelineItem]
     champion: DigitalChampion | None
+    identity: IdentityVerification | None
 
 
 def resident_single_view(*, user: User) -> ResidentSingleView:
@@ -107,4 +115,5 @@ def resident_single_view(*, user: User) -> ResidentSingleView:
             user=user, only=TimelineFilter(kinds=frozenset(TimelineKind.values) - {TimelineKind.SUGGESTION})
         )[:SINGLE_VIEW_LIST_SIZE],
         champion=digital_champion_for(user=user),
+        identity=identity_verified(user=user),
     )

@@ -33,6 +33,15 @@ def profile_for(*, user: User) -> ResidentProfile:
 class ContactRoute:
     channel: str  # a notify Channel value: "email", "sms" or "letter"
     destination: str  # email address or phone number; blank for a letter
+    address_lines: tuple[str, ...] = ()  # a letter's: the name, the address, the postcode
+
+
+def postal_address_lines(*, user: User) -> tuple[str, ...]:
+    """How a letter to this resident is addressed, or () without a gazetteer address."""
+    address = profile_for(user=user).address
+    if address is None:
+        return ()
+    return (user.get_full_name() or "The resident", *address.lines, address.postcode)
 
 
 def topic_allowed(*, preferences: CommunicationPreferences, topic: Topic | str) -> bool:
@@ -49,7 +58,8 @@ def contact_route(*, user: User, topic: Topic | str | None) -> ContactRoute | No
 
     Essential messages go by email, the address the account is built on, whatever the
     preferred channel; optional ones go by the preferred channel or not at all. A text
-    message needs a phone number in the profile, and falls back to email without one.
+    message needs a phone number in the profile and a letter an address from the
+    gazetteer; without them they fall back to email.
     """
     preferences = preferences_for(user=user)
     if topic is None:
@@ -61,7 +71,9 @@ def contact_route(*, user: User, topic: Topic | str | None) -> ContactRoute | No
         if phone:
             return ContactRoute("sms", phone)
     if preferences.channel == ContactChannel.LETTER:
-        return ContactRoute("letter", "")
+        lines = postal_address_lines(user=user)
+        if lines:
+            return ContactRoute("letter", "", lines)
     return ContactRoute("email", user.email)
 
 

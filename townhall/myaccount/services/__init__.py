@@ -29,11 +29,18 @@ from townhall.myaccount.services.data_rights import (
     erasure_request_create,
     export_path,
 )
+from townhall.myaccount.services.identity import (
+    IdentityError,
+    identity_pin_confirm,
+    identity_pin_post,
+    identity_verify_by_staff,
+)
 
 __all__ = [
     "ConsentError",
     "DataRightsError",
     "DetailsInput",
+    "IdentityError",
     "PreferencesInput",
     "address_change",
     "address_changed",
@@ -52,6 +59,9 @@ __all__ = [
     "erasure_request_create",
     "export_path",
     "feed_token_digest",
+    "identity_pin_confirm",
+    "identity_pin_post",
+    "identity_verify_by_staff",
     "preferences_update",
     "suggestion_opened",
     "timeline_feed_reset",

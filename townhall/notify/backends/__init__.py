@@ -39,7 +39,7 @@ class Senders:
     def for_channel(self, channel: str) -> Sender:
         if channel == Channel.EMAIL:
             return self._get("govuk_notify" if self.config.email_via == EMAIL_VIA_GOVUK_NOTIFY else "smtp")
-        if channel == Channel.SMS:
+        if channel in {Channel.SMS, Channel.LETTER}:
             return self._get("govuk_notify")
         if channel == Channel.WEBHOOK:
             return self._get("webhook")

@@ -29,6 +29,7 @@ from townhall.notify.models import OutboxMessage
 
 EMAIL_PATH = "/v2/notifications/email"
 SMS_PATH = "/v2/notifications/sms"
+LETTER_PATH = "/v2/notifications/letter"
 
 
 def _b64url(data: bytes) -> str:
@@ -66,6 +67,13 @@ class GovukNotifySender:
             path, template_id = EMAIL_PATH, self.config.notify_email_template_id
             personalisation = {"subject": payload.get("subject", ""), "body": payload.get("text", "")}
             body: dict[str, Any] = {"email_address": message.destination}
+        elif message.channel == Channel.LETTER:
+            # The address is personalisation: address_line_1 (the name) to address_line_7 (the postcode).
+            path, template_id = LETTER_PATH, self.config.notify_letter_template_id
+            lines = payload.get("address_lines") or []
+            personalisation = {f"address_line_{number}": line for number, line in enumerate(lines, start=1)}
+            personalisation.update(subject=payload.get("subject", ""), body=payload.get("text", ""))
+            body = {}
         else:
             path, template_id = SMS_PATH, self.config.notify_sms_template_id
             personalisation = {"body": payload.get("text", "")}
@@ -74,7 +82,8 @@ class GovukNotifySender:
         if not template_id:
             raise DeliveryError(
                 f"No GOV.UK Notify template for {message.get_channel_display().lower()}: "
-                "set NOTIFY_EMAIL_TEMPLATE_ID / NOTIFY_SMS_TEMPLATE_ID or give template_id in the payload."
+                "set NOTIFY_EMAIL_TEMPLATE_ID / NOTIFY_SMS_TEMPLATE_ID / NOTIFY_LETTER_TEMPLATE_ID "
+                "or give template_id in the payload."
             )
         body.update(
             template_id=template_id,
