@@ -90,9 +90,16 @@ def assert_reflows_at_320_css_pixels(page: Page) -> None:
     finally:
         if original is not None:
             page.set_viewport_size(original)
-            # Let scripts that redraw on resize (Leaflet does so in an animation frame) catch up
-            # before the test goes on to measure or click anything.
-            page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+            # A map redraws an animation frame after a resize: let it catch up before the test
+            # goes on to measure or click. Only where a map was drawn, so scripts are running
+            # (with JavaScript off no callback would ever fire), and bounded for background pages.
+            if page.locator(".leaflet-container").count():
+                page.evaluate(
+                    """() => new Promise(done => {
+                        requestAnimationFrame(() => requestAnimationFrame(done));
+                        setTimeout(done, 500);
+                    })"""
+                )
     assert not too_wide, f"{page.url} does not reflow at 320px; too wide: {too_wide}"
 
 

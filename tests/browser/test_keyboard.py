@@ -65,7 +65,8 @@ def test_resident_signs_in_with_the_keyboard(page: Page, resident: User) -> None
         "Go to your account",
     ]
     press_enter_and_wait(page)
-    expect(page.locator("main")).to_contain_text(resident.email)
+    expect(page.locator("main h1")).to_have_text("Your account")
+    expect(page.locator("main")).to_contain_text(f"Hello {resident.given_name}")
 
 
 def test_staff_sign_in_with_authenticator_code_by_keyboard(page: Page, staff_with_mfa: User) -> None:

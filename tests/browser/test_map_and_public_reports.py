@@ -76,7 +76,7 @@ def map_point(page: Page, lat: float, lng: float) -> dict[str, float]:
             return {x: p.x, y: p.y};
         }""",
         arg=[lat, lng],
-        polling="raf",
+        polling=50,
     )
     value: dict[str, float] = point.json_value()
     return value

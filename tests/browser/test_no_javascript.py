@@ -100,7 +100,7 @@ def test_resident_signs_in_and_out(page_without_js: Page, resident: User) -> Non
     support.sign_in(page, resident.email, TEST_PASSWORD)
     assert page.url.endswith("/"), f"signed in, the resident landed on {page.url}"
     support.assert_signed_in(page)
-    page.goto("/account/")
+    page.goto("/account/security/")
     expect(page.locator("main")).to_contain_text(resident.email)
 
     support.click_and_wait(page, page.locator("header").get_by_role("button", name="Sign out"))
