@@ -9,7 +9,7 @@ TOWNHALL := $(BIN)/townhall
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help run test lint fmt demo-reset lock browser serve-prod-check clean
+.PHONY: help run test lint fmt demo-reset lock browser pdf-libs serve-prod-check clean
 
 help: ## List the commands
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -31,13 +31,13 @@ $(VENV)/.installed-dev: requirements/dev.lock pyproject.toml $(VENV)/.installed-
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@ $(VENV)/.installed-run
 
-run: $(VENV)/.installed-run ## Install, migrate, load the demo borough if empty, serve on http://127.0.0.1:$${TOWNHALL_PORT:-8000}
+run: $(VENV)/.installed-run pdf-libs ## Install, migrate, load the demo borough if empty, serve on http://127.0.0.1:$${TOWNHALL_PORT:-8000}
 	$(TOWNHALL) migrate --noinput
 	$(TOWNHALL) demo --if-empty --scale small --seed 1
 	$(TOWNHALL) demo logins
 	$(TOWNHALL) serve
 
-test: $(VENV)/.installed-dev browser ## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL)
+test: $(VENV)/.installed-dev browser pdf-libs ## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 browser: ## Install Debian Chromium for browser tests when missing (needs root)
@@ -48,6 +48,15 @@ browser: ## Install Debian Chromium for browser tests when missing (needs root)
 	    || { echo "Could not install chromium."; [ -z "$$CI" ] || exit 1; }; \
 	elif [ -n "$$CI" ]; then echo "CI: $(CHROMIUM) is missing and cannot be installed without root." >&2; exit 1; \
 	else echo "Chromium is not installed and cannot be installed here: browser tests will be skipped."; fi
+
+pdf-libs: ## Install Pango and a font for letters as PDF (WeasyPrint) when missing (needs root)
+	@if /sbin/ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' && [ -d /usr/share/fonts/truetype/liberation ]; then exit 0; fi; \
+	if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Pango and fonts for PDF letters..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation >/dev/null) \
+	    || { echo "Could not install Pango."; [ -z "$$CI" ] || exit 1; }; \
+	elif [ -n "$$CI" ]; then echo "CI: Pango (libpangoft2-1.0) is missing and cannot be installed without root." >&2; exit 1; \
+	else echo "Pango is not installed: letters cannot be downloaded as PDF (their HTML version still works)."; fi
 
 lint: $(VENV)/.installed-dev ## ruff (lint + format check), mypy, import-linter, migrations check
 	$(BIN)/ruff check .

@@ -331,6 +331,15 @@ TABLE: dict[str, Row] = {
             ),
         ),
     ),
+    "myaccount:message_pdf": Row(
+        "one of A's messages as a PDF: A only",
+        (
+            get(
+                lambda world: f"/account/messages/{world.message}/pdf/",
+                owner_only(owner=OK, others=NOT_FOUND, anonymous=SIGN_IN),
+            ),
+        ),
+    ),
     "myaccount:details": Row(
         "the visitor's own details", (get(fixed("/account/details/"), signed_in_only(signed_in=OK)),)
     ),

@@ -57,6 +57,8 @@ def main() -> None:
         page.screenshot(path=OUT / "sign-in-errors.png", full_page=True)
         sign_in(page, "resident@demo.townhall.test")
         shot(page, "account", "/account/")
+        shot(page, "account-timeline", "/account/timeline/", full_page=False)
+        shot(page, "account-consent", "/account/consent/", full_page=False)
         staff = browser.new_context(viewport={"width": 1100, "height": 800}).new_page()
         sign_in(staff, "ig@demo.townhall.test")
         staff.fill("input[autocomplete='one-time-code']", totp("ig@demo.townhall.test"))

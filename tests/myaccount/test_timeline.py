@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zlib
 
 import pytest
 from django.test import Client
@@ -240,3 +242,33 @@ def test_volunteering_sign_up_and_withdraw(client: Client, resident: User, borou
     client.post("/account/volunteering/", {"action": "withdraw"})
     assert selectors.digital_champions() == []
     assert "Tell us when you can help" in client.post("/account/volunteering/", {"action": "save"}).content.decode()
+
+
+def pdf_text(pdf: bytes) -> bytes:
+    """The PDF with its compressed streams inflated, so dictionary names can be looked for."""
+    parts = [pdf]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL):
+        try:
+            parts.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue
+    return b"\n".join(parts)
+
+
+def test_a_message_downloads_as_an_accessible_pdf_for_its_recipient_only(
+    client: Client, resident: User, other_resident: User, pothole: Category
+) -> None:
+    report(resident, pothole)
+    message = Correspondence.objects.get(recipient=resident)
+    client.force_login(resident)
+    response = client.get(f"/account/messages/{message.pk}/pdf/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="message-{message.pk}.pdf"'
+    pdf = pdf_text(response.content)
+    assert response.content.startswith(b"%PDF-")
+    assert b"/StructTreeRoot" in pdf, "tagged, so screen readers can follow it"
+    assert b"/Lang" in pdf
+    assert b"pdfuaid" in pdf, "declares PDF/UA-1"
+    client.force_login(other_resident)
+    assert client.get(f"/account/messages/{message.pk}/pdf/").status_code == 404

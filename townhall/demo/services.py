@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from tqdm import tqdm
 
 from townhall.accounts import services as account_services
-from townhall.accounts.models import Team
+from townhall.accounts.models import Team, User
 from townhall.demo import names
 from townhall.demo.borough import plan_borough
 from townhall.demo.constants import (
@@ -40,8 +40,12 @@ from townhall.demo.models import DemoRun
 from townhall.demo.request_history import request_history_create, request_history_target
 from townhall.demo.selectors import demo_data_counts
 from townhall.demo.service_requests import demo_catalogue_create
+from townhall.myaccount import selectors as myaccount_selectors
 from townhall.myaccount import services as myaccount_services
+from townhall.notify import services as notify_services
 from townhall.places import services as place_services
+from townhall.places.models import Address
+from townhall.service_requests.models import CategoryGroup
 
 # Apps whose rows belong to a council's instance and are wiped by --reset. Django's own
 # bookkeeping (migrations, content types, permissions, cache, task queue) is left alone.
@@ -182,6 +186,46 @@ def _residents_create(*, seed: int, count: int, show_progress: bool) -> int:
     return len(DEMO_RESIDENTS) + count
 
 
+def _demo_accounts_fill(*, as_of: dt.date) -> None:
+    """Give the documented demo residents a lived-in MyAccount: an address, preferences, a consent,
+    and a welcome message, so `make run` shows a timeline and an inbox from the first sign-in."""
+    addresses = list(Address.objects.order_by("uprn")[: len(DEMO_RESIDENTS)])
+    groups = list(CategoryGroup.objects.order_by("order", "name")[:2])
+    prefill = myaccount_selectors.consent_purposes()[0]
+    text = myaccount_selectors.consent_current_text(purpose=prefill)
+    for resident, address in zip(DEMO_RESIDENTS, addresses, strict=False):
+        user = User.objects.get(email=resident.email)
+        myaccount_services.address_change(
+            acting_user=user, user=user, address=address, effective_from=as_of - dt.timedelta(days=2 * 365)
+        )
+        preferences = myaccount_services.preferences_update(
+            acting_user=user,
+            user=user,
+            values=myaccount_services.PreferencesInput(
+                channel="email",
+                topics=frozenset({"service_updates", "ward_news"}),
+                no_marketing=False,
+                large_print=False,
+                easy_read=False,
+                british_sign_language=False,
+                preferred_language="",
+                personalised_timeline=True,
+                interests=tuple(group.pk for group in groups),
+            ),
+        )
+        if text is not None:
+            myaccount_services.consent_decide(acting_user=user, user=user, text=text, given=True)
+        notify_services.correspondence_send(
+            recipient=preferences.user,
+            subject="Welcome to your council account",
+            text=(
+                f"Dear {resident.given_name},\n\nYour account is ready. You can report problems, follow "
+                "their progress, read every message we send you and choose how we contact you.\n"
+            ),
+            idempotency_key=f"demo:welcome:{user.pk}",
+        )
+
+
 @transaction.atomic
 def demo_generate(
     *,
@@ -221,6 +265,7 @@ def demo_generate(
         total = request_history_target(scale)
         with _progress(total=total, description="Service requests", enabled=show_progress) as bar:
             requests = request_history_create(seed=seed, scale=scale, as_of=as_of, on_batch=bar.update)
+    _demo_accounts_fill(as_of=as_of)
     run = DemoRun.objects.create(seed=seed, scale=scale, as_of=as_of)
     return DemoSummary(
         run=run,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("messages/", account.inbox, name="messages"),
     path("messages/<int:message_id>/", account.message, name="message"),
     path("messages/<int:message_id>/download/", account.message_download, name="message_download"),
+    path("messages/<int:message_id>/pdf/", account.message_pdf, name="message_pdf"),
     path("details/", account.details, name="details"),
     path("details/address/", account.address, name="address"),
     path("preferences/", account.preferences, name="preferences"),

@@ -6,6 +6,7 @@ user; an id that belongs to someone else finds nothing and answers 404.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from townhall.core.pagination import pagination_context
-from townhall.myaccount import selectors, services
+from townhall.myaccount import letter_pdf, selectors, services
 from townhall.myaccount.constants import TIMELINE_PAGE_SIZE, TimelineKind
 from townhall.myaccount.forms import (
     AddressChoiceForm,
@@ -181,6 +182,30 @@ def message_download(request: HttpRequest, message_id: int) -> HttpResponse:
     )
     response = HttpResponse(body, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="message-{found.pk}.txt"'
+    return response
+
+
+@require_GET
+@login_required
+@never_cache
+def message_pdf(request: HttpRequest, message_id: int) -> HttpResponse:
+    """The message as an accessible PDF to keep or print (large print if the resident asked for it)."""
+    holder = account_context(request).holder
+    found = notify_selectors.correspondence_get(recipient=holder, correspondence_id=message_id)
+    if found is None:
+        raise Http404("Page not found")
+    payload = found.outbox_message.payload if found.outbox_message is not None else {}
+    try:
+        pdf = letter_pdf.message_pdf(
+            found,
+            address_lines=list(payload.get("address_lines") or []),
+            large_print=selectors.preferences_for(user=holder).large_print,
+            council=settings.TOWNHALL_BRANDING,
+        )
+    except letter_pdf.PdfUnavailableError:
+        return _page(request, "myaccount/pdf_unavailable.html", {"message": found}, status=503)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="message-{found.pk}.pdf"'
     return response
 
 
