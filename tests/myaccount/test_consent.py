@@ -88,6 +88,7 @@ def test_an_unknown_text_or_missing_choice_loses_nothing(client: Client, residen
     response = client.post("/account/consent/", {"text_id": current_text(CONSENT_GP_WELFARE).pk})
     assert response.status_code == 200
     assert "Choose yes or no" in response.content.decode()
+    assert client.post("/account/consent/", {"text_id": "abc", "decision": "give"}).status_code == 200
     response = client.post("/account/consent/", {"text_id": "999999", "decision": "give"})
     assert response.status_code == 200
     assert not selectors.consent_history(user=resident)

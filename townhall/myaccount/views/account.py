@@ -314,7 +314,8 @@ def consents(request: HttpRequest) -> HttpResponse:
                 verb = "given" if form.cleaned_data["decision"] == "give" else "withdrawn"
                 messages.success(request, f"Consent {verb}: {text.purpose.name}.")
             return redirect("myaccount:consents")
-        failed = (int(request.POST.get("text_id") or 0), form)
+        raw_text_id = request.POST.get("text_id", "")
+        failed = (int(raw_text_id) if raw_text_id.isdigit() else 0, form)
     return _page(
         request,
         "myaccount/consents.html",
