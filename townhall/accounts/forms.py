@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 
 from townhall.accounts.constants import Relationship
-from townhall.accounts.models import User
 from townhall.accounts.selectors import RESIDENT_SEARCH_MIN_LENGTH
+from townhall.core.forms import PasswordConfirmationForm
 
 
 class ResidentSearchForm(forms.Form):
@@ -69,32 +69,13 @@ class ViewingReasonForm(forms.Form):
         return label
 
 
-class AccountDeletionForm(forms.Form):
+class AccountDeletionForm(PasswordConfirmationForm):
     """Confirms the person at the keyboard holds the account: their password, if they have one."""
 
-    password = forms.CharField(
-        label="Enter your password to confirm",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": "Enter your password"},
-    )
     confirm = forms.BooleanField(
         label="I understand that my account will be closed and my personal data erased",
         error_messages={"required": "Confirm that you want to delete your account"},
     )
-
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
-        if not user.has_usable_password():
-            # Code sign-in only: the view asks allauth to re-authenticate them by emailed code instead.
-            del self.fields["password"]
-
-    def clean_password(self) -> str:
-        password: str = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError("The password you entered is not correct")
-        return password
 
 
 class StaffRepresentationForm(forms.Form):

@@ -400,18 +400,24 @@ def correspondence_send(
             related_type=related_type,
             related_id=related_id,
         )
-    copy = Correspondence(
-        recipient=recipient,
-        channel=route.channel,
-        topic=topic or "",
-        subject=subject[:200],
-        body_text=text,
-        body_html=html,
-        idempotency_key=idempotency_key,
-        outbox_message=message,
-        related_type=related_type,
-        related_id=str(related_id),
+    return _correspondence_copy(
+        Correspondence(
+            recipient=recipient,
+            channel=route.channel,
+            topic=topic or "",
+            subject=subject[:200],
+            body_text=text,
+            body_html=html,
+            idempotency_key=idempotency_key,
+            outbox_message=message,
+            related_type=related_type,
+            related_id=str(related_id),
+        )
     )
+
+
+def _correspondence_copy(copy: Correspondence) -> Correspondence:
+    """Store the account holder's copy, written with its outbox row in the caller's transaction."""
     copy.full_clean(validate_unique=False, validate_constraints=False)
     copy.save(force_insert=True)
     return copy
@@ -441,19 +447,18 @@ def correspondence_letter_send(
         related_type=related_type,
         related_id=related_id,
     )
-    copy = Correspondence(
-        recipient=recipient,
-        channel=Channel.LETTER,
-        subject=subject[:200],
-        body_text=inbox_text,
-        idempotency_key=idempotency_key,
-        outbox_message=message,
-        related_type=related_type,
-        related_id=str(related_id),
+    return _correspondence_copy(
+        Correspondence(
+            recipient=recipient,
+            channel=Channel.LETTER,
+            subject=subject[:200],
+            body_text=inbox_text,
+            idempotency_key=idempotency_key,
+            outbox_message=message,
+            related_type=related_type,
+            related_id=str(related_id),
+        )
     )
-    copy.full_clean(validate_unique=False, validate_constraints=False)
-    copy.save(force_insert=True)
-    return copy
 
 
 @transaction.atomic

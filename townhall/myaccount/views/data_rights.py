@@ -7,8 +7,6 @@ theirs, or has expired, answers 404.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -20,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from townhall.accounts.models import User
 from townhall.accounts.permissions import is_council_staff
+from townhall.core.forms import PasswordConfirmationForm
 from townhall.core.personal_data import ErasureAction
 from townhall.myaccount import selectors, services
 from townhall.myaccount.constants import EXPORT_RETENTION_DAYS
@@ -32,29 +31,11 @@ def _resident(request: HttpRequest) -> User:
     return user
 
 
-class ErasureConfirmForm(forms.Form):
-    password = forms.CharField(
-        label="Enter your password to confirm",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": "Enter your password"},
-    )
+class ErasureConfirmForm(PasswordConfirmationForm):
     confirm = forms.BooleanField(
         label="I understand that my account will be closed and my personal data erased, apart from what is kept",
         error_messages={"required": "Confirm that you want us to erase your data"},
     )
-
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
-        if not user.has_usable_password():
-            del self.fields["password"]
-
-    def clean_password(self) -> str:
-        password: str = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError("The password you entered is not correct")
-        return password
 
 
 @require_http_methods(["GET", "POST"])
