@@ -28,8 +28,12 @@ from tests.browser.pages import (
     STAFF_PAGES,
 )
 from tests.conftest import TEST_PASSWORD
+from townhall.accounts import services as account_services
+from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import User
 from townhall.core import config
+from townhall.myaccount import services as myaccount_services
+from townhall.places.models import Ward
 
 MakeContext = Callable[..., BrowserContext]
 
@@ -348,3 +352,34 @@ def test_account_deletion_errors_then_done(signed_in_context: MakeContext, resid
     support.click_and_wait(page, support.main_button(page, "Delete my account"))
     expect(page).to_have_url(re.compile(r"/account/delete/done/(#.*)?$"))
     check_page(page)
+
+
+def test_information_governance_and_volunteer_pages(
+    signed_in_context: MakeContext, resident: User, other_resident: User
+) -> None:
+    """Staff pages only other roles can open: erasure review (IG) and digital champions (advisers)."""
+    ward = Ward.objects.create(
+        name="Northfield",
+        slug="northfield",
+        code="E05099901",
+        boundary_geojson="{}",
+        area_sq_m=1.0,
+        min_lng=-1.3,
+        min_lat=54.5,
+        max_lng=-1.2,
+        max_lat=54.6,
+    )
+    myaccount_services.digital_champion_sign_up(
+        acting_user=other_resident, user=other_resident, ward=ward, availability="Saturday mornings"
+    )
+    erasure = myaccount_services.erasure_request_create(acting_user=resident, user=resident)
+    officer = account_services.staff_create(
+        email="ig.adviser@council.example",
+        password=TEST_PASSWORD,
+        roles=[StaffRole.INFORMATION_GOVERNANCE_OFFICER, StaffRole.CUSTOMER_SERVICE_ADVISER],
+    )
+    support.enrol_totp(officer)
+    context = signed_in_context(officer, mfa=True)
+    for path in ("/staff/erasure/", f"/staff/erasure/{erasure.pk}/", "/staff/volunteers/"):
+        page = support.open_page(context, path, 200)
+        check_page(page)
