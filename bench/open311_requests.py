@@ -96,7 +96,7 @@ def bare_requests_view(request: Any) -> Any:
 # --- data ------------------------------------------------------------------------------------------
 
 
-def _ensure_demo() -> None:
+def ensure_demo() -> None:
     from django.core.management import call_command
 
     from townhall.service_requests.models import Category
@@ -106,7 +106,7 @@ def _ensure_demo() -> None:
         call_command("demo", "--no-history", "--if-empty", verbosity=0)
 
 
-def _generate(rows: int, *, seed: int) -> float:
+def generate_requests(rows: int, *, seed: int) -> float:
     """COPY `rows` requests (and one update per closed request) into the tables; returns seconds taken."""
     from django.db import connection, transaction
 
@@ -388,9 +388,9 @@ def main() -> None:
     from townhall.service_requests.models import ServiceRequest
 
     call_command("migrate", verbosity=0)
-    _ensure_demo()
+    ensure_demo()
     if not args.reuse:
-        seconds = _generate(args.rows, seed=args.seed)
+        seconds = generate_requests(args.rows, seed=args.seed)
         print(f"generated {args.rows:,} requests with COPY in {seconds:.1f}s ({args.rows / seconds:,.0f} rows/s)")
     total = ServiceRequest.objects.count()
     start, end, matched = _window(LIMIT)

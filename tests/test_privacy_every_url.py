@@ -393,6 +393,62 @@ TABLE: dict[str, Row] = {
         "one erasure request (information governance)",
         (get(fixed("/staff/erasure/1/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
     ),
+    "insight:overview": Row(
+        "Insight overview: counts only (any staff role; tests/insight/test_dashboards.py)",
+        (get(fixed("/staff/insight/"), staff_door(other_team=OK, a_team=OK)),),
+    ),
+    "insight:area": Row(
+        "a service area's dashboard (any staff role)",
+        (
+            get(
+                lambda world: f"/staff/insight/areas/{world.category.group_id}/",
+                staff_door(other_team=OK, a_team=OK),
+            ),
+        ),
+    ),
+    "insight:metrics": Row(
+        "the metric catalogue and one metric split by category (any staff role)",
+        (
+            get(fixed("/staff/insight/metrics/"), staff_door(other_team=OK, a_team=OK)),
+            get(
+                fixed("/staff/insight/metrics/?metric=requests_received&by=category"),
+                staff_door(other_team=OK, a_team=OK),
+            ),
+        ),
+    ),
+    "insight:csv": Row(
+        "a chart's figures as CSV (any staff role)",
+        (
+            get(
+                fixed("/staff/insight/metrics/csv/?metric=requests_received&view=breakdown&by=ward"),
+                staff_door(other_team=OK, a_team=OK),
+            ),
+        ),
+    ),
+    "insight:pin": Row(
+        "pin a metric to the visitor's own overview",
+        (post(fixed("/staff/insight/pins/"), staff_door(other_team=REDIRECT, a_team=REDIRECT), metric="online_share"),),
+    ),
+    "insight:forecasts": Row(
+        "demand forecasts and staffing (any staff role)",
+        (get(fixed("/staff/insight/forecasts/"), staff_door(other_team=OK, a_team=OK)),),
+    ),
+    "insight:alerts": Row(
+        "the visitor's own alerts", (get(fixed("/staff/insight/alerts/"), staff_door(other_team=OK, a_team=OK)),)
+    ),
+    "insight:alert_delete": Row(
+        "remove one of the visitor's own alerts (someone else's is not found)",
+        (post(fixed("/staff/insight/alerts/999999/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "performance": Row(
+        "the public performance page (counts under 5 withheld)", (get(fixed("/performance/"), everyone(OK)),)
+    ),
+    "performance_csv": Row(
+        "the performance figures as open data", (get(fixed("/performance/measures.csv"), everyone(OK)),)
+    ),
+    "performance_json": Row(
+        "the performance figures as open data", (get(fixed("/performance/measures.json"), everyone(OK)),)
+    ),
     "myaccount:identity": Row(
         "the visitor's own identity check", (get(fixed("/account/identity/"), signed_in_only(signed_in=OK)),)
     ),

@@ -21,6 +21,8 @@ urlpatterns = [
     path("open311/v2/", include("townhall.open311.urls")),
     path("staff/open311/", include("townhall.open311.staff_urls")),
     path("api/v1/", include("townhall.api.urls")),
+    path("staff/insight/", include("townhall.insight.staff_urls")),
+    path("performance/", include("townhall.insight.urls")),
     path("staff/requests/", include("townhall.service_requests.backoffice_urls")),
     path("staff/", include("townhall.myaccount.staff_urls")),
     path("staff/", include("townhall.accounts.staff_urls")),

@@ -31,6 +31,7 @@ from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import Representation, User
 from townhall.audit.models import AuditEntry
 from townhall.core import personal_data
+from townhall.insight.models import SignInDay
 from townhall.myaccount import services
 from townhall.myaccount.constants import EXPORT_RETENTION_DAYS, ExportState
 from townhall.myaccount.models import (
@@ -129,6 +130,7 @@ def expected_tables(subject: DataSubject) -> dict[tuple[str, str], list[dict[str
         ),
         ("Your timeline", "Suggestions you opened"): ordered(SuggestionOpened.objects.filter(user=user)),
         ("Digital champion", "Digital champion"): ordered(DigitalChampion.objects.filter(user=user)),
+        ("Days you signed in", "Days you signed in"): ordered(SignInDay.objects.filter(user=user)),
         ("Your data requests", "Downloads of your data"): ordered(DataExport.objects.filter(user=user)),
         ("Your data requests", "Erasure requests"): ordered(
             ErasureRequest.objects.filter(user=user), exclude=("reviewed_by_id",)

@@ -39,6 +39,7 @@ def category_form_data(group, team, **changes) -> dict[str, object]:
         "sla_unit": "working_days",
         "sla_amount": "3",
         "duplicate_radius_m": "100",
+        "handling_minutes": "40",
         "photos": "optional",
         "active": "on",
         "is_public": "on",
@@ -106,6 +107,7 @@ def test_adding_a_category(admin_client, roads, teams, borough):
     assert response.status_code == 302
     assert response["Location"] == f"/staff/catalogue/categories/{category.pk}/"
     assert (category.name, category.sla_amount, category.duplicate_radius_m) == ("Fly-tipping", 3, 100)
+    assert category.handling_minutes == 40
     assert category.active
     assert category.is_public
     assert category.council_responsible

@@ -191,3 +191,13 @@ def represented_by(*, representative: User, represented_id: int) -> User | None:
         .first()
     )
     return found.represented if found is not None else None
+
+
+def staff_with_role(*, role: StaffRole) -> QuerySet[User]:
+    """Active users holding `role` itself (administrators are not counted as holding every role here)."""
+    return User.objects.filter(is_active=True, role_assignments__role=role).distinct()
+
+
+def resident_signups(*, joined_from: dt.datetime, joined_before: dt.datetime) -> QuerySet[User]:
+    """Resident accounts opened in [joined_from, joined_before)."""
+    return residents().filter(date_joined__gte=joined_from, date_joined__lt=joined_before)

@@ -20,6 +20,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from tqdm import tqdm
 
+from townhall.accounts import selectors as account_selectors
 from townhall.accounts import services as account_services
 from townhall.accounts.models import Team, User
 from townhall.demo import names
@@ -40,6 +41,7 @@ from townhall.demo.models import DemoRun
 from townhall.demo.request_history import request_history_create, request_history_target
 from townhall.demo.selectors import demo_data_counts
 from townhall.demo.service_requests import demo_catalogue_create
+from townhall.insight import services as insight_services
 from townhall.myaccount import selectors as myaccount_selectors
 from townhall.myaccount import services as myaccount_services
 from townhall.notify import services as notify_services
@@ -186,6 +188,24 @@ def _residents_create(*, seed: int, count: int, show_progress: bool) -> int:
     return len(DEMO_RESIDENTS) + count
 
 
+def _account_activity_create(*, seed: int, as_of: dt.date) -> None:
+    """Spread residents' sign-ups over the three years of history, growing towards `as_of`, and give
+    each some sign-in days, so the Insight account metrics have a realistic trend."""
+    rng = random.Random(f"townhall-demo:{seed}:account-activity")  # noqa: S311 (seeded on purpose: determinism)
+    history_days = 3 * 365
+    residents = list(account_selectors.residents().order_by("pk"))
+    sign_ins: list[tuple[int, dt.date]] = []
+    for user in residents:
+        # sqrt of a uniform number leans towards 1: more recent sign-ups, as take-up grows.
+        joined = as_of - dt.timedelta(days=int(history_days * (1 - rng.random() ** 0.5)))
+        user.date_joined = dt.datetime.combine(joined, dt.time(9 + rng.randrange(10)), tzinfo=dt.UTC)
+        active_days = (as_of - joined).days
+        for _ in range(rng.randrange(1, 2 + active_days // 30)):
+            sign_ins.append((user.pk, joined + dt.timedelta(days=rng.randrange(active_days + 1))))
+    User.objects.bulk_update(residents, ["date_joined"], batch_size=1000)
+    insight_services.sign_in_days_add(days=sign_ins)
+
+
 def _demo_accounts_fill(*, as_of: dt.date) -> None:
     """Give the documented demo residents a lived-in MyAccount: an address, preferences, a consent,
     and a welcome message, so `make run` shows a timeline and an inbox from the first sign-in."""
@@ -266,6 +286,8 @@ def demo_generate(
         with _progress(total=total, description="Service requests", enabled=show_progress) as bar:
             requests = request_history_create(seed=seed, scale=scale, as_of=as_of, on_batch=bar.update)
     _demo_accounts_fill(as_of=as_of)
+    _account_activity_create(seed=seed, as_of=as_of)
+    insight_services.rollups_refresh(full=True)  # so the dashboards have figures straight away
     run = DemoRun.objects.create(seed=seed, scale=scale, as_of=as_of)
     return DemoSummary(
         run=run,

@@ -175,6 +175,7 @@ REFERENCE_DIGITS = 6
 MAX_SLA_HOURS = 24 * 14
 MAX_SLA_WORKING_DAYS = 260
 MAX_DUPLICATE_RADIUS_M = 5000
+MAX_HANDLING_MINUTES = 10000  # about 20 working days of one officer
 
 # Audit actions.
 ACTION_GROUP_CREATED = "catalogue.group.created"

@@ -15,6 +15,7 @@ from townhall.service_requests.constants import (
     CODE_MAX_LENGTH,
     LIST_DATATYPES,
     MAX_DUPLICATE_RADIUS_M,
+    MAX_HANDLING_MINUTES,
     Datatype,
     PhotoPolicy,
     Priority,
@@ -158,6 +159,21 @@ class CategoryForm(forms.Form):
             "invalid": "Distance must be a whole number of metres, like 50",
             "min_value": "Distance must be 0 or more",
             "max_value": f"Distance must be {MAX_DUPLICATE_RADIUS_M} metres or less",
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    handling_minutes = forms.IntegerField(
+        label="Average handling time (minutes)",
+        min_value=1,
+        max_value=MAX_HANDLING_MINUTES,
+        initial=30,
+        help_text="Officer time one request usually takes, from receipt to closure; "
+        "forecasts use it to estimate the staff hours demand will need",
+        error_messages={
+            "required": "Enter the average handling time in minutes, like 30",
+            "invalid": "Handling time must be a whole number of minutes, like 30",
+            "min_value": "Handling time must be at least 1 minute",
+            "max_value": f"Handling time must be {MAX_HANDLING_MINUTES} minutes or less",
         },
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )

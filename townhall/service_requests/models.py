@@ -96,6 +96,10 @@ class Category(models.Model):
         help_text="How far around a new report to look for open reports in the same category; 0 for nowhere.",
     )
     photos = models.CharField(max_length=20, choices=PhotoPolicy.choices, default=PhotoPolicy.OPTIONAL)
+    handling_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        help_text="Average officer time one request takes, in minutes; turns forecast demand into staff hours.",
+    )
     council_responsible = models.BooleanField(default=True)
     referral_body_name = models.CharField(
         max_length=200, blank=True, help_text="Who is responsible instead, e.g. National Highways."

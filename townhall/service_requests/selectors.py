@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, TextField, Value
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from townhall.accounts.constants import StaffRole
@@ -782,3 +783,95 @@ def public_requests_closed_since(*, since: dt.datetime, limit: int) -> list[Serv
         )
         .order_by("-closed_at", "-id")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class RequestFact:
+    """What Insight's rollups need from one request: when, where, how it came in and how it ended.
+
+    Carries no text and no person, so aggregate statistics are built from these alone.
+    """
+
+    received_at: dt.datetime
+    closed_at: dt.datetime | None
+    category_id: int
+    ward_id: int
+    team_id: int | None
+    channel: str
+    status: str
+    first_time_resolved: bool | None
+    repeat_reported: bool
+    sla_effective_due: dt.datetime
+
+
+def request_facts(*, start: dt.datetime, end: dt.datetime) -> Iterator[RequestFact]:
+    """Requests received, or currently closed, in [start, end), streamed in id order.
+
+    `repeat_reported` is true when another report was marked as a duplicate of this one
+    (a repeat contact about the same problem); `sla_effective_due` adds completed pauses.
+    """
+    in_window = Q(received_at__gte=start, received_at__lt=end) | Q(closed_at__gte=start, closed_at__lt=end)
+    rows = (
+        ServiceRequest.objects.filter(in_window)
+        .annotate(repeat_reported=Exists(ServiceRequest.objects.filter(duplicate_of_id=OuterRef("pk"))))
+        .order_by("pk")
+        .values_list(
+            "received_at",
+            "closed_at",
+            "category_id",
+            "ward_id",
+            "assigned_team_id",
+            "channel",
+            "status",
+            "first_time_resolved",
+            "repeat_reported",
+            "sla_due_at",
+            "sla_paused_seconds",
+        )
+    )
+    for row in rows.iterator(chunk_size=5000):
+        yield RequestFact(*row[:9], sla_effective_due=row[9] + dt.timedelta(seconds=row[10]))
+
+
+@dataclass(frozen=True)
+class RequestChanges:
+    """Where requests changed: the London days touched, and the high-water marks to start from next time."""
+
+    days: set[dt.date]
+    latest_change: dt.datetime | None
+    latest_id: int | None
+
+
+def requests_changed_since(*, since: dt.datetime, after_id: int) -> RequestChanges:
+    """London days on which requests changed after `since`, or created after id `after_id`, were received or closed.
+
+    New requests are found by id because a request's updated_at starts at its receipt
+    time, which may be long ago (assisted or back-dated reports). Insight rebuilds the
+    rollups of those days.
+    """
+    london = ZoneInfo("Europe/London")
+    days: set[dt.date] = set()
+    latest, latest_id = None, None
+    changed = ServiceRequest.objects.filter(Q(updated_at__gt=since) | Q(pk__gt=after_id)).values_list(
+        "pk", "received_at", "closed_at", "updated_at"
+    )
+    for pk, received_at, closed_at, updated_at in changed.iterator(chunk_size=5000):
+        days.add(received_at.astimezone(london).date())
+        if closed_at is not None:
+            days.add(closed_at.astimezone(london).date())
+        latest = updated_at if latest is None or updated_at > latest else latest
+        latest_id = pk if latest_id is None or pk > latest_id else latest_id
+    return RequestChanges(days, latest, latest_id)
+
+
+def requests_time_span() -> tuple[dt.datetime | None, dt.datetime | None, dt.datetime | None, int | None]:
+    """Earliest receipt, latest receipt or closure, latest change and highest id of any request (Nones if none)."""
+    span = ServiceRequest.objects.aggregate(
+        first=Min("received_at"),
+        last_received=Max("received_at"),
+        last_closed=Max("closed_at"),
+        changed=Max("updated_at"),
+        last_id=Max("pk"),
+    )
+    last = max((t for t in (span["last_received"], span["last_closed"]) if t is not None), default=None)
+    return span["first"], last, span["changed"], span["last_id"]

@@ -204,6 +204,7 @@ class CategoryDetails:
     sla_amount: int = 10
     duplicate_radius_m: int = 50
     photos: str = PhotoPolicy.OPTIONAL
+    handling_minutes: int = 30
     council_responsible: bool = True
     referral_body_name: str = ""
     referral_url: str = ""

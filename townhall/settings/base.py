@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "townhall.open311",
     "townhall.api",
     "townhall.myaccount",
+    "townhall.people",
+    "townhall.insight",
     # django-ninja's own Swagger UI files and template, so /api/v1/docs loads nothing from a CDN.
     "ninja",
     "townhall.demo",

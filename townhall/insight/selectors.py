@@ -1,0 +1,418 @@
+"""Reads behind every card, chart, table and CSV: sums over the rollups, turned into metric values.
+
+All figures go through `totals_by()`: one GROUP BY over the rollup table (or the account
+and dashboard-usage tables) for a slice and an optional split (a time grain or a
+dimension), then each metric's arithmetic. Dashboards, the public page and the CSVs all
+call these, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncDate, TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions.datetime import TruncBase
+
+from townhall.accounts import selectors as account_selectors
+from townhall.accounts.constants import StaffRole
+from townhall.accounts.models import User
+from townhall.insight.metrics import GRAINS, Metric, Source, Totals
+from townhall.insight.models import (
+    AlertRule,
+    DashboardView,
+    ForecastPoint,
+    ForecastRun,
+    PinnedMetric,
+    RequestDay,
+    RollupState,
+    SignInDay,
+)
+from townhall.service_requests import selectors as request_selectors
+
+LONDON = ZoneInfo("Europe/London")
+MEASURES = (
+    "received",
+    "closed",
+    "closed_resolved",
+    "fixed",
+    "fixed_first_time",
+    "reopened",
+    "sla_met",
+    "close_seconds",
+)
+# Public figures for a ward or category cell resting on fewer requests than this are withheld.
+SMALL_COUNT = 5
+DIMENSION_FIELDS = {"ward": "ward_id", "category": "category_id", "team": "team_id", "channel": "channel"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """One slice of the data: an inclusive range of London days and optional dimension values."""
+
+    start: dt.date
+    end: dt.date
+    ward_id: int | None = None
+    category_id: int | None = None
+    group_id: int | None = None  # a service area: every category in one category group
+    team_id: int | None = None
+    channel: str = ""
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous_period(self) -> Filters:
+        """The same number of days immediately before."""
+        return replace(self, start=self.start - dt.timedelta(days=self.days), end=self.start - dt.timedelta(days=1))
+
+    def same_period_last_year(self) -> Filters:
+        return replace(self, start=_year_earlier(self.start), end=_year_earlier(self.end))
+
+
+def _year_earlier(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def london_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=LONDON)
+
+
+def _request_rows(filters: Filters) -> QuerySet[RequestDay]:
+    rows = RequestDay.objects.filter(day__gte=filters.start, day__lte=filters.end)
+    if filters.ward_id:
+        rows = rows.filter(ward_id=filters.ward_id)
+    if filters.category_id:
+        rows = rows.filter(category_id=filters.category_id)
+    if filters.group_id:
+        rows = rows.filter(category__group_id=filters.group_id)
+    if filters.team_id:
+        rows = rows.filter(team_id=filters.team_id)
+    if filters.channel:
+        rows = rows.filter(channel=filters.channel)
+    return rows
+
+
+def _trunc(grain: str, field: Any) -> TruncBase:
+    if grain not in GRAINS:
+        raise ValueError(f"Unknown grain {grain!r}")
+    kinds: dict[str, type[TruncBase]] = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+    return kinds[grain](field)
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _request_totals(filters: Filters, *, split: str) -> dict[object, Totals]:
+    rows = _request_rows(filters)
+    keys: list[str] = ["channel"]
+    if split in GRAINS:
+        rows = rows.annotate(split=_trunc(split, "day"))
+        keys.insert(0, "split")
+    elif split:
+        keys.insert(0, DIMENSION_FIELDS[split])
+    grouped = rows.values(*keys).annotate(**{m: Sum(m) for m in MEASURES}).order_by()
+    result: dict[object, Totals] = defaultdict(Totals)
+    for row in grouped:
+        key = (_as_date(row["split"]) if split in GRAINS else row[keys[0]]) if split else None
+        totals = result[key]
+        for measure in MEASURES:
+            totals.measures[measure] = totals.measures.get(measure, 0) + (row[measure] or 0)
+        totals.received_by_channel[row["channel"]] = totals.received_by_channel.get(row["channel"], 0) + (
+            row["received"] or 0
+        )
+    return dict(result)
+
+
+def _account_totals(filters: Filters, *, split: str) -> dict[object, Totals]:
+    result: dict[object, Totals] = defaultdict(Totals)
+    signups = account_selectors.resident_signups(
+        joined_from=london_midnight(filters.start), joined_before=london_midnight(filters.end + dt.timedelta(days=1))
+    )
+    active = SignInDay.objects.filter(day__gte=filters.start, day__lte=filters.end)
+    if split in GRAINS:
+        signup_rows = (
+            signups.annotate(split=_trunc(split, TruncDate("date_joined", tzinfo=LONDON)))
+            .values("split")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for row in signup_rows:
+            result[_as_date(row["split"])].measures["signups"] = row["n"]
+        active_rows = (
+            active.annotate(split=_trunc(split, "day")).values("split").annotate(n=Count("user", distinct=True))
+        ).order_by()
+        for row in active_rows:
+            result[_as_date(row["split"])].measures["active"] = row["n"]
+    else:
+        totals = result[None]
+        totals.measures["signups"] = signups.count()
+        totals.measures["active"] = active.values("user").distinct().count()
+    return dict(result)
+
+
+def _dashboard_totals(filters: Filters, *, split: str) -> dict[object, Totals]:
+    managers = account_selectors.staff_with_role(role=StaffRole.TEAM_MANAGER).count()
+    views = DashboardView.objects.filter(
+        as_manager=True,
+        viewed_at__gte=london_midnight(filters.start),
+        viewed_at__lt=london_midnight(filters.end + dt.timedelta(days=1)),
+    )
+    result: dict[object, Totals] = defaultdict(Totals)
+    if split in GRAINS:
+        day = TruncDate("viewed_at", tzinfo=LONDON)
+        rows = views.annotate(split=_trunc(split, day)).values("split").annotate(n=Count("user", distinct=True))
+        for row in rows.order_by():
+            result[_as_date(row["split"])].measures["managers_viewing"] = row["n"]
+    else:
+        result[None].measures["managers_viewing"] = views.values("user").distinct().count()
+    for totals in result.values():
+        totals.measures["managers"] = managers
+    if split in GRAINS:
+        for period in periods(filters, split):
+            result[period].measures["managers"] = managers
+    return dict(result)
+
+
+def totals_by(source: Source, filters: Filters, *, split: str = "") -> dict[object, Totals]:
+    """Sums for the slice, keyed by period start (a grain), dimension id (a dimension) or None (no split)."""
+    if source is Source.REQUESTS:
+        return _request_totals(filters, split=split)
+    if source is Source.ACCOUNTS:
+        return _account_totals(filters, split=split)
+    return _dashboard_totals(filters, split=split)
+
+
+def periods(filters: Filters, grain: str) -> list[dt.date]:
+    """Start of every day, Monday-starting week or month that overlaps the range."""
+    if grain == "day":
+        first, step = filters.start, None
+    elif grain == "week":
+        first, step = filters.start - dt.timedelta(days=filters.start.weekday()), None
+    else:
+        first, step = filters.start.replace(day=1), "month"
+    out = []
+    current = first
+    while current <= filters.end:
+        out.append(current)
+        if step == "month":
+            current = (current.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        else:
+            current += dt.timedelta(days=7 if grain == "week" else 1)
+    return out
+
+
+@dataclass(frozen=True)
+class Point:
+    """One value of a metric: for a period or a dimension value, with the count it rests on."""
+
+    key: object
+    label: str
+    value: Decimal | None
+    base: int
+
+
+def metric_value(metric: Metric, filters: Filters) -> Decimal | None:
+    totals = totals_by(metric.source, filters).get(None, Totals())
+    return metric.compute(totals)
+
+
+def metric_series(metric: Metric, filters: Filters, *, grain: str) -> list[Point]:
+    """The metric for every period in the range (empty periods included, as zero counts or no rate)."""
+    grouped = totals_by(metric.source, filters, split=grain)
+    points = []
+    for period in periods(filters, grain):
+        totals = grouped.get(period, Totals())
+        points.append(Point(period, period_label(period, grain), metric.compute(totals), metric.base(totals)))
+    return points
+
+
+def period_label(period: dt.date, grain: str) -> str:
+    if grain == "month":
+        return period.strftime("%B %Y")
+    if grain == "week":
+        return f"Week of {period.day} {period.strftime('%b %Y')}"
+    return f"{period.day} {period.strftime('%b %Y')}"
+
+
+def dimension_labels(dimension: str) -> dict[object, str]:
+    if dimension == "ward":
+        return {w.pk: w.name for w in request_selectors.wards()}
+    if dimension == "category":
+        return {c.pk: c.name for c in request_selectors.categories()}
+    if dimension == "team":
+        return {t.pk: t.name for t in request_selectors.teams()}
+    from townhall.service_requests.constants import Channel
+
+    return dict(Channel.choices)
+
+
+def metric_breakdown(metric: Metric, filters: Filters, *, dimension: str) -> list[Point]:
+    """The metric for every value of one dimension, largest base first; 'Not assigned' for no team."""
+    if dimension not in metric.dimensions:
+        raise ValueError(f"{metric.key} cannot be split by {dimension}")
+    grouped = totals_by(metric.source, filters, split=dimension)
+    labels = dimension_labels(dimension)
+    if dimension == "ward":  # every ward is listed, so a map and its table cover the whole borough
+        for ward_id in labels:
+            grouped.setdefault(ward_id, Totals())
+    points = [
+        Point(
+            key,
+            labels.get(key, "Not assigned") if key is not None else "Not assigned",
+            metric.compute(t),
+            metric.base(t),
+        )
+        for key, t in grouped.items()
+    ]
+    return sorted(points, key=lambda p: (-p.base, p.label))
+
+
+@dataclass(frozen=True)
+class Card:
+    metric: Metric
+    value: Decimal | None
+    previous: Decimal | None
+    last_year: Decimal | None
+
+
+def metric_cards(metrics: Iterable[Metric], filters: Filters) -> list[Card]:
+    """Value, previous period and same period last year for each metric, one query per source and period."""
+    wanted = list(metrics)
+    slices = (filters, filters.previous_period(), filters.same_period_last_year())
+    cache: dict[tuple[Source, int], Totals] = {}
+    for index, slice_ in enumerate(slices):
+        for source in {m.source for m in wanted}:
+            cache[(source, index)] = totals_by(source, slice_).get(None, Totals())
+    return [
+        Card(m, m.compute(cache[(m.source, 0)]), m.compute(cache[(m.source, 1)]), m.compute(cache[(m.source, 2)]))
+        for m in wanted
+    ]
+
+
+def withhold_small(points: list[Point]) -> list[Point]:
+    """Public cells: a value resting on fewer than SMALL_COUNT requests is replaced by None."""
+    return [p if p.base == 0 or p.base >= SMALL_COUNT else replace(p, value=None) for p in points]
+
+
+def pinned_metric_keys(*, user: User) -> list[str]:
+    return list(PinnedMetric.objects.filter(user=user).values_list("metric", flat=True))
+
+
+def forecast_latest() -> ForecastRun | None:
+    return ForecastRun.objects.first()
+
+
+def forecast_points(*, run: ForecastRun, series: str = "") -> QuerySet[ForecastPoint]:
+    points = ForecastPoint.objects.filter(run=run).order_by("series", "week_start")
+    return points.filter(series=series) if series else points
+
+
+def forecast_point_for_week(*, series: str, week_start: dt.date) -> ForecastPoint | None:
+    """The most recent forecast made for that week before it began (what an alert compares against)."""
+    return (
+        ForecastPoint.objects.filter(
+            series=series, week_start=week_start, run__created_at__lt=london_midnight(week_start)
+        )
+        .order_by("-run__created_at")
+        .first()
+    )
+
+
+def dashboard_views_count(*, since: dt.datetime) -> int:
+    return DashboardView.objects.filter(viewed_at__gte=since).count()
+
+
+def rollup_refreshed_at() -> dt.datetime | None:
+    state = RollupState.objects.filter(name="requests").first()
+    return state.refreshed_at if state else None
+
+
+def alert_rules_for(*, owner: User) -> QuerySet[AlertRule]:
+    return AlertRule.objects.filter(owner=owner).order_by("created_at", "pk")
+
+
+def metric_series_many(metrics: Iterable[Metric], filters: Filters, *, grain: str) -> dict[str, list[Point]]:
+    """Series for several metrics with one grouped query per source instead of one per metric."""
+    wanted = list(metrics)
+    grouped = {source: totals_by(source, filters, split=grain) for source in {m.source for m in wanted}}
+    out = {}
+    for metric in wanted:
+        totals_for = grouped[metric.source]
+        out[metric.key] = [
+            Point(p, period_label(p, grain), metric.compute(t := totals_for.get(p, Totals())), metric.base(t))
+            for p in periods(filters, grain)
+        ]
+    return out
+
+
+ALL_SERIES = "all"
+
+
+def forecast_accuracy_summary(*, run: ForecastRun) -> dict[str, Any]:
+    """The run's backtest in brief: mean MASE of the method and of seasonal naive, and where it did better."""
+    per_series: dict[str, dict[str, Any]] = run.backtest.get("series", {})
+    scored = [s for s in per_series.values() if s.get("mase") is not None and s.get("baseline_mase") is not None]
+    return {
+        "method": run.method,
+        "created_at": run.created_at,
+        "series": len(scored),
+        "beats": sum(1 for s in scored if s.get("beats_baseline", s["mase"] < s["baseline_mase"])),
+        "mean_mase": sum(s["mase"] for s in scored) / len(scored) if scored else None,
+        "mean_baseline_mase": sum(s["baseline_mase"] for s in scored) / len(scored) if scored else None,
+    }
+
+
+def forecast_overview(*, run: ForecastRun) -> dict[str, Any]:
+    """Per series: the next weeks with intervals, the backtest scores, and officer hours from handling times."""
+    handling = {c.service_code: c.handling_minutes for c in request_selectors.categories()}
+    names = {c.service_code: c.name for c in request_selectors.categories()}
+    per_series: dict[str, dict[str, Any]] = run.backtest.get("series", {})
+    rows: dict[str, dict[str, Any]] = {}
+    for point in forecast_points(run=run):
+        row = rows.setdefault(
+            point.series,
+            {
+                "series": point.series,
+                "name": "All requests" if point.series == ALL_SERIES else names.get(point.series, point.series),
+                "minutes": handling.get(point.series),
+                "points": [],
+                "score": per_series.get(point.series, {}),
+            },
+        )
+        hours = None if row["minutes"] is None else point.mean * row["minutes"] / 60
+        row["points"].append(
+            {"week": point.week_start, "mean": point.mean, "lower": point.lower, "upper": point.upper, "hours": hours}
+        )
+    ordered = sorted(rows.values(), key=lambda r: (r["series"] != ALL_SERIES, r["name"]))
+    for row in ordered:
+        row["total_hours"] = (
+            sum(p["hours"] for p in row["points"]) if row["minutes"] is not None and row["points"] else None
+        )
+    return {"summary": forecast_accuracy_summary(run=run), "rows": ordered}
+
+
+def daily_received_by_category() -> list[tuple[str, dt.date, int]]:
+    """(service code, day, requests received) from the rollups, plus the "all" series: forecasting's input."""
+    rows = (
+        RequestDay.objects.values("day", "category__service_code")
+        .annotate(n=Sum("received"))
+        .order_by("day", "category__service_code")
+    )
+    out: list[tuple[str, dt.date, int]] = []
+    per_day: dict[dt.date, int] = defaultdict(int)
+    for row in rows:
+        out.append((row["category__service_code"], row["day"], row["n"]))
+        per_day[row["day"]] += row["n"]
+    out.extend((ALL_SERIES, day, n) for day, n in sorted(per_day.items()))
+    return out
