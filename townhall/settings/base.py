@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "townhall.myaccount",
     "townhall.people",
     "townhall.insight",
+    "townhall.opendata",
     # django-ninja's own Swagger UI files and template, so /api/v1/docs loads nothing from a CDN.
     "ninja",
     "townhall.demo",
