@@ -121,7 +121,7 @@ def _manager_client() -> Any:
         roles=[StaffRole.TEAM_MANAGER],
     )
     account_services.staff_enrol_totp(user)
-    client = Client()
+    client = Client(HTTP_HOST="localhost")
     client.force_login(user)
     session = client.session
     session["account_authentication_methods"] = [{"method": "mfa", "type": "totp", "at": time.time()}]
@@ -166,6 +166,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=5_000_000, help="bench requests to generate (default 5,000,000)")
     parser.add_argument("--reuse", action="store_true", help="keep the bench rows already in the database")
+    parser.add_argument("--no-rebuild", action="store_true", help="with --reuse: keep the rollups too")
     parser.add_argument("--iterations", type=int, default=40, help="measured renders per variant and round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
@@ -193,9 +194,10 @@ def main() -> None:
     total = ServiceRequest.objects.count()
     print(f"database: {connection.vendor} ({connection.settings_dict['NAME']}), {total:,} service requests")
 
-    started = time.perf_counter()
-    written = services.rollups_refresh(full=True)
-    print(f"full rollup rebuild: {time.perf_counter() - started:.1f} s, {written:,} rollup rows")
+    if not args.no_rebuild:
+        started = time.perf_counter()
+        written = services.rollups_refresh(full=True)
+        print(f"full rollup rebuild: {time.perf_counter() - started:.1f} s, {written:,} rollup rows")
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {RequestDay._meta.db_table}")
 

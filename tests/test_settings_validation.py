@@ -453,3 +453,29 @@ def test_notify_settings_left_unset_keep_notifys_defaults(monkeypatch) -> None:
 def test_notify_numbers_must_be_whole_numbers(monkeypatch) -> None:
     with pytest.raises(ImproperlyConfigured, match="NOTIFY_BATCH_SIZE must be a whole number"):
         config.read_notify(env_with(monkeypatch, NOTIFY_BATCH_SIZE="lots"))
+
+
+# --- unit costs per channel (Insight) -------------------------------------------------
+
+
+def test_unit_costs_name_only_the_channels_they_change(monkeypatch) -> None:
+    env = env_with(monkeypatch, TOWNHALL_UNIT_COSTS=" Email=3.10, kiosk = 0.5 ")
+
+    assert config.read_unit_costs(env) == {"email": "3.10", "kiosk": "0.5"}
+
+
+def test_unit_costs_default_to_none_changed(monkeypatch) -> None:
+    monkeypatch.delenv("TOWNHALL_UNIT_COSTS", raising=False)
+
+    assert config.read_unit_costs(env_with(monkeypatch)) == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "named"), [("fax=1.00", "'fax'"), ("phone=lots", "'lots'"), ("phone=-1", "'-1'"), ("phone=NaN", "'NaN'")]
+)
+def test_bad_unit_costs_are_refused_naming_the_problem(monkeypatch, value: str, named: str) -> None:
+    with pytest.raises(ImproperlyConfigured) as error:
+        config.read_unit_costs(env_with(monkeypatch, TOWNHALL_UNIT_COSTS=value))
+
+    assert "TOWNHALL_UNIT_COSTS" in str(error.value)
+    assert named in str(error.value)

@@ -78,6 +78,13 @@ def main() -> None:
         shot(officer, "queue-map", "/staff/requests/map/", full_page=False)
         first = officer.locator("table a[href^='/staff/requests/']").first.get_attribute("href")
         shot(officer, "request-page", str(first), full_page=False)
+        manager = browser.new_context(viewport={"width": 1100, "height": 800}).new_page()
+        sign_in(manager, "manager@demo.townhall.test")
+        manager.fill("input[autocomplete='one-time-code']", totp("manager@demo.townhall.test"))
+        with manager.expect_navigation():
+            manager.keyboard.press("Enter")
+        shot(manager, "insight-overview", "/staff/insight/", full_page=False)
+        shot(page, "performance", "/performance/", full_page=False)
         browser.close()
 
 

@@ -8,6 +8,7 @@ misbehaving later. Settings modules call these helpers; nothing else reads os.en
 from __future__ import annotations
 
 import contextlib
+import decimal
 import json
 import os
 import re
@@ -83,6 +84,35 @@ def read_nation(env: environ.Env) -> str:
 
 def holiday_subdivision(nation: str) -> str:
     return NATIONS[nation]
+
+
+UNIT_COST_CHANNELS = ("web", "phone", "face_to_face", "email", "kiosk", "open311", "api")
+
+
+def read_unit_costs(env: environ.Env) -> dict[str, str]:
+    """TOWNHALL_UNIT_COSTS, e.g. "email=3.10,kiosk=0.50": cost in pounds of one transaction per channel.
+
+    Only the channels named change; Insight's documented defaults (SOCITM's figures) fill the rest.
+    """
+    text = env.str("TOWNHALL_UNIT_COSTS", default="").strip()
+    costs: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        channel, _, amount = item.partition("=")
+        channel, amount = channel.strip().lower(), amount.strip()
+        if channel not in UNIT_COST_CHANNELS:
+            raise ImproperlyConfigured(
+                f"TOWNHALL_UNIT_COSTS names an unknown channel {channel!r}; use {', '.join(UNIT_COST_CHANNELS)}."
+            )
+        try:
+            value = decimal.Decimal(amount)
+        except decimal.InvalidOperation:
+            value = decimal.Decimal(-1)
+        if not value.is_finite() or value < 0:
+            raise ImproperlyConfigured(
+                f"TOWNHALL_UNIT_COSTS: {channel} must cost a number of pounds, like 2.83; got {amount!r}."
+            )
+        costs[channel] = amount
+    return costs
 
 
 def read_branding(env: environ.Env) -> Branding:

@@ -33,6 +33,9 @@ GROUPS: tuple[tuple[str, str], ...] = (
     (OTHER_BODIES, "Problems another organisation deals with: we tell you who"),
 )
 
+# Average officer minutes per request by service area (the staffing view multiplies forecasts by these).
+HANDLING_MINUTES = {ROADS: 75, LIGHTING: 40, WASTE: 20, ENVIRONMENTAL_CRIME: 55, PARKS_GROUP: 60, OTHER_BODIES: 10}
+
 
 @dataclass(frozen=True)
 class DemoQuestion:
@@ -581,6 +584,7 @@ def demo_catalogue_create() -> int:
                 sla_unit=unit,
                 sla_amount=amount,
                 duplicate_radius_m=spec.radius,
+                handling_minutes=HANDLING_MINUTES[spec.group],
                 photos=spec.photos,
                 council_responsible=spec.referral is None,
                 referral_body_name=body,

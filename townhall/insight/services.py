@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -278,10 +279,11 @@ def forecast_run(*, horizon_weeks: int = 12, today: dt.date | None = None) -> Fo
     series = series[series["unique_id"].isin(long_enough)]
     if series.empty:
         return None
-    result = forecasting.backtest(series, horizon=horizon_weeks)
+    subdivision = settings.TOWNHALL_HOLIDAY_SUBDIVISION
+    result = forecasting.backtest(series, horizon=horizon_weeks, subdivision=subdivision)
     method = forecasting.model_choose(result)
     scores = forecasting.accuracy(result, method)
-    predicted = forecasting.forecast(series, method=method, horizon=horizon_weeks, level=80)
+    predicted = forecasting.forecast(series, method=method, horizon=horizon_weeks, level=80, subdivision=subdivision)
     return forecast_store(
         method=method,
         horizon_weeks=horizon_weeks,

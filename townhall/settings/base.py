@@ -13,6 +13,7 @@ TOWNHALL_MAIL_DIR = VAR_DIR / "mail"  # where the development mail backend keeps
 
 TOWNHALL_NATION = config.read_nation(env)
 TOWNHALL_HOLIDAY_SUBDIVISION = config.holiday_subdivision(TOWNHALL_NATION)
+TOWNHALL_UNIT_COSTS = config.read_unit_costs(env)
 TOWNHALL_BRANDING = config.read_branding(env)
 TOWNHALL_PORT = config.read_port(env)
 # Prefix of public request references ("DB-2026-000123"); empty means the council's initials.
