@@ -114,13 +114,15 @@ def _manager_client() -> Any:
     from townhall.accounts import services as account_services
     from townhall.accounts.constants import StaffRole
     from townhall.accounts.models import User
+    from townhall.accounts.permissions import has_mfa
 
     user = User.objects.filter(email="bench.manager@example.gov.uk").first() or account_services.staff_create(
         email="bench.manager@example.gov.uk",
         password="Bench-manager-2026",  # noqa: S106 - a throw-away bench account
         roles=[StaffRole.TEAM_MANAGER],
     )
-    account_services.staff_enrol_totp(user)
+    if not has_mfa(user):
+        account_services.staff_enrol_totp(user)
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)
     session = client.session

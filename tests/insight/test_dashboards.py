@@ -19,7 +19,7 @@ from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import User
 from townhall.insight import metrics as registry
 from townhall.insight import selectors, services
-from townhall.insight.models import DashboardView, SignInDay
+from townhall.insight.models import DashboardView, ForecastRun, SignInDay
 from townhall.notify.models import OutboxMessage
 from townhall.service_requests.constants import Channel
 from townhall.service_requests.models import ServiceRequest
@@ -269,3 +269,22 @@ def test_public_page_lists_measures_it_cannot_compute() -> None:
 
     assert "Reduced number of data breaches</strong>: not measured by this system" in html
     assert html.count("not measured by this system") >= 10
+
+
+def test_forecast_alert_fires_when_last_week_left_the_forecast_range(history: History, manager: User) -> None:
+    """Week of 16 March 2026: a forecast of 0.5 to 1 requests; the fixture received more than that."""
+    week = dt.date(2026, 3, 16)
+    received = selectors.metric_value(
+        _metric("requests_received"), selectors.Filters(start=week, end=week + dt.timedelta(days=6))
+    )
+    assert received is not None
+    assert received > 1
+    run = services.forecast_store(
+        method="arima_fourier", horizon_weeks=1, history_weeks=104, backtest={}, points=[("all", week, 0.8, 0.5, 1.0)]
+    )
+    ForecastRun.objects.filter(pk=run.pk).update(created_at=at(week - dt.timedelta(days=2)))
+    services.alert_rule_create(owner=manager, metric_key="requests_received", kind="outside_forecast", threshold=None)
+
+    assert services.alerts_check(today=week + dt.timedelta(days=8)) == 1
+    message = OutboxMessage.objects.get(destination=manager.email)
+    assert "outside the forecast range 0 to 1 last week" in message.payload["text"]

@@ -78,9 +78,15 @@ def _csv_href(request: HttpRequest, metric: Metric, view: str, **extra: str) -> 
 
 
 def _series_figure(
-    request: HttpRequest, metric: Metric, filters: Filters, grain: str, fig_id: str
+    request: HttpRequest,
+    metric: Metric,
+    filters: Filters,
+    grain: str,
+    fig_id: str,
+    points: list[selectors.Point] | None = None,
 ) -> presentation.Figure:
-    points = selectors.metric_series(metric, filters, grain=grain)
+    """A metric over time; pass `points` when they were computed together with other series."""
+    points = points if points is not None else selectors.metric_series(metric, filters, grain=grain)
     title = f"{metric.name} by {grain}"
     return presentation.figure(
         id=fig_id,
@@ -150,15 +156,16 @@ def overview(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     grain = form.chosen_grain()
     context = _dashboard_context(request, form, filters, OVERVIEW_CARDS)
-    received = _metric_or_404("requests_received")
+    received, online, sla = (_metric_or_404(k) for k in ("requests_received", "online_share", "sla_compliance"))
+    series = selectors.metric_series_many([received, online, sla], filters, grain=grain)
     pinned = [m for key in selectors.pinned_metric_keys(user=user) if (m := metric_registry.metric(key)) is not None]
     context.update(
         title="Insight overview",
         pinned=presentation.card_views(selectors.metric_cards(pinned, filters)) if pinned else [],
         figures=[
-            _series_figure(request, received, filters, grain, "received"),
-            _series_figure(request, _metric_or_404("online_share"), filters, grain, "online"),
-            _series_figure(request, _metric_or_404("sla_compliance"), filters, grain, "sla"),
+            _series_figure(request, received, filters, grain, "received", series[received.key]),
+            _series_figure(request, online, filters, grain, "online", series[online.key]),
+            _series_figure(request, sla, filters, grain, "sla", series[sla.key]),
             _breakdown_figure(request, received, filters, "channel", "channels"),
             _ward_map_figure(request, received, filters),
         ],
@@ -179,13 +186,14 @@ def area(request: HttpRequest, group_id: int) -> HttpResponse:
     filters = form.filters(group_id=group.pk)
     grain = form.chosen_grain()
     context = _dashboard_context(request, form, filters, AREA_CARDS)
-    received = _metric_or_404("requests_received")
+    received, sla = _metric_or_404("requests_received"), _metric_or_404("sla_compliance")
+    series = selectors.metric_series_many([received, sla], filters, grain=grain)
     context.update(
         title=f"{group.name}: service dashboard",
         group=group,
         figures=[
-            _series_figure(request, received, filters, grain, "received"),
-            _series_figure(request, _metric_or_404("sla_compliance"), filters, grain, "sla"),
+            _series_figure(request, received, filters, grain, "received", series[received.key]),
+            _series_figure(request, sla, filters, grain, "sla", series[sla.key]),
             _breakdown_figure(request, received, filters, "category", "categories"),
             _breakdown_figure(request, _metric_or_404("sla_compliance"), filters, "team", "teams"),
             _ward_map_figure(request, received, filters),
