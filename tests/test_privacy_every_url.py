@@ -686,6 +686,38 @@ TABLE: dict[str, Row] = {
     "open311:not_found": Row(
         "anything else under /open311/v2/", (get(fixed("/open311/v2/nothing.json"), everyone(NOT_FOUND)),)
     ),
+    # --- the CKAN Action API (opendata): public reads answer everyone; writes need a data steward's token ---
+    "ckan:action": Row(
+        "CKAN Action API",
+        (
+            get(fixed("/api/3/action/package_list"), everyone(OK)),
+            get(fixed("/api/3/action/package_search?q=pothole&facet.field=%5B%22tags%22%5D"), everyone(OK)),
+            get(fixed("/api/3/action/status_show"), everyone(OK)),
+            get(fixed("/api/3/action/organization_list?all_fields=true"), everyone(OK)),
+            post_json(fixed("/api/3/action/package_show"), everyone(NOT_FOUND), {"id": "no-such-dataset"}),
+            post_json(fixed("/api/3/action/package_create"), everyone(REFUSED), {"name": "x", "owner_org": "x"}),
+            get(fixed("/api/3/action/package_create?name=x"), everyone(BAD_REQUEST)),
+        ),
+    ),
+    "ckan:action_unversioned": Row(
+        "CKAN Action API without the version",
+        (
+            get(fixed("/api/action/package_list"), everyone(OK)),
+            post_json(fixed("/api/action/package_delete"), everyone(REFUSED), {"id": "no-such-dataset"}),
+        ),
+    ),
+    "opendata_download:resource": Row(
+        "an uploaded open data file (tests/opendata/test_ckan_write.py downloads a real one)",
+        (
+            get(
+                fixed(
+                    "/dataset/00000000-0000-0000-0000-000000000001/resource/"
+                    "00000000-0000-0000-0000-000000000002/download/data.csv"
+                ),
+                everyone(NOT_FOUND),
+            ),
+        ),
+    ),
     # --- the back office ---
     "staff_home": Row("staff home", (get(fixed("/staff/"), STAFF_HOME),)),
     "staff_resident_search": Row(

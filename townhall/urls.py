@@ -21,6 +21,9 @@ urlpatterns = [
     path("open311/v2/", include("townhall.open311.urls")),
     path("staff/open311/", include("townhall.open311.staff_urls")),
     path("api/v1/", include("townhall.api.urls")),
+    # The CKAN Action API: /api/3/action/<name> and /api/action/<name> (opendata).
+    path("api/", include("townhall.opendata.ckan_urls")),
+    path("dataset/", include("townhall.opendata.download_urls")),
     path("staff/insight/", include("townhall.insight.staff_urls")),
     path("performance/", include("townhall.insight.urls")),
     path("staff/requests/", include("townhall.service_requests.backoffice_urls")),

@@ -45,6 +45,7 @@ from townhall.insight import services as insight_services
 from townhall.myaccount import selectors as myaccount_selectors
 from townhall.myaccount import services as myaccount_services
 from townhall.notify import services as notify_services
+from townhall.opendata import services as opendata_services
 from townhall.places import services as place_services
 from townhall.places.models import Address
 from townhall.service_requests.models import CategoryGroup
@@ -95,6 +96,7 @@ def demo_data_clear() -> None:
     connection.ops.execute_sql_flush(statements)
     # What migrate gives every install (the default consent purposes), as after a fresh migrate.
     myaccount_services.consent_defaults_ensure()
+    opendata_services.licences_ensure()
 
 
 @contextmanager

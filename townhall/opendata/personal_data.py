@@ -1,0 +1,36 @@
+"""Personal data the open data portal holds: only the API tokens a person created.
+
+Datasets hold none by design (contact points are role mailboxes; see models.py).
+Registered by OpenDataConfig.ready(); see townhall/core/personal_data.py.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser
+
+from townhall.core import personal_data
+from townhall.core.personal_data import ErasureAction, ErasureItem, Tables
+from townhall.opendata.models import ApiToken
+
+
+class ApiTokensProvider(personal_data.PersonalDataProvider):
+    label = "Your open data API tokens"
+    covers: ClassVar[tuple[str, ...]] = ("opendata.ApiToken.user",)
+    erase_order = 10
+
+    def collect(self, user: AbstractBaseUser) -> Tables:
+        tokens = ApiToken.objects.filter(user_id=user.pk).order_by("created_at")
+        return {"Open data API tokens": personal_data.model_rows(tokens, exclude=["token_hash"])}
+
+    def withheld(self) -> list[str]:
+        return ["Open data API tokens: the token's hash, which is a credential and says nothing about you"]
+
+    def erase(self, user: AbstractBaseUser) -> list[ErasureItem]:
+        deleted, _ = ApiToken.objects.filter(user_id=user.pk).delete()
+        return [ErasureItem(self.label, "Your open data API tokens", ErasureAction.DELETED, deleted)]
+
+
+def register() -> None:
+    personal_data.register(ApiTokensProvider())

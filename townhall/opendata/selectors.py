@@ -1,0 +1,377 @@
+"""Every read of the catalogue: who sees which datasets, and CKAN's read actions as dicts.
+
+Visibility: the public sees active, non-private datasets whose scheduled publication time
+(if any) has passed; withdrawn ones stay showable by name but leave lists and searches.
+Data stewards (permissions.can_manage_datasets) see everything, and lists include private
+and draft datasets only when they ask (include_private / include_drafts), as in CKAN.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from townhall.accounts.models import User
+from townhall.opendata import ckan_shapes
+from townhall.opendata.models import (
+    ApiToken,
+    Dataset,
+    DatasetState,
+    Licence,
+    Publisher,
+    Resource,
+    Tag,
+    Theme,
+    token_digest,
+)
+from townhall.opendata.permissions import can_manage_datasets
+from townhall.opendata.search import SearchQueryError, to_q
+
+AnyUser = User | AnonymousUser | None
+
+ROWS_DEFAULT = 10
+ROWS_MAX = 1000
+FACET_LIMIT_DEFAULT = 50
+DEFAULT_SORT = "score desc, metadata_modified desc"
+# sort field → model field; "score" (relevance) is accepted and ignored: there is no ranking yet.
+SORT_FIELDS = {
+    "id": "id",
+    "name": "name",
+    "title": "title",
+    "title_string": "title",
+    "metadata_modified": "metadata_modified",
+    "metadata_created": "metadata_created",
+    "score": None,
+}
+FACET_TITLES = {
+    "organization": "Organizations",
+    "groups": "Groups",
+    "tags": "Tags",
+    "res_format": "Formats",
+    "license_id": "Licenses",
+}
+
+
+# --- tokens -----------------------------------------------------------------------------------------
+
+
+def api_token_user(*, raw_token: str) -> User | None:
+    """The active user a CKAN API token belongs to, or None (unknown, revoked, or the account is closed)."""
+    raw_token = raw_token.strip()
+    if not raw_token:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=token_digest(raw_token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    return token.user if token is not None else None
+
+
+def token_holder_by_email(*, email: str) -> User | None:
+    """The account a token is issued to (`townhall apitoken`), by email address in any case."""
+    return User.objects.filter(email__iexact=email.strip()).first()
+
+
+def api_tokens_of(*, user: User) -> list[ApiToken]:
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at"))
+
+
+# --- which datasets --------------------------------------------------------------------------------
+
+
+def _public_q() -> Q:
+    now = timezone.now()
+    scheduled_passed = Q(scheduled_publication_at__isnull=True) | Q(scheduled_publication_at__lte=now)
+    return Q(state=DatasetState.ACTIVE, private=False) & scheduled_passed
+
+
+def datasets_listed(*, user: AnyUser, include_private: bool = False, include_drafts: bool = False) -> QuerySet[Dataset]:
+    """Datasets lists and searches show this user (see the module docstring)."""
+    condition = _public_q()
+    if can_manage_datasets(user):
+        condition = Q(state=DatasetState.ACTIVE) if include_private else condition
+        if include_drafts:
+            drafts = Q(state__in=[DatasetState.DRAFT, DatasetState.IN_REVIEW])
+            condition |= drafts if include_private else drafts & Q(private=False)
+    return Dataset.objects.filter(condition)
+
+
+def datasets_showable(*, user: AnyUser) -> QuerySet[Dataset]:
+    """Datasets this user may open by id or name: lists' public ones plus withdrawn; everything for stewards."""
+    if can_manage_datasets(user):
+        return Dataset.objects.all()
+    return Dataset.objects.filter(_public_q() | Q(state=DatasetState.WITHDRAWN, private=False))
+
+
+def datasets_for_shapes(queryset: QuerySet[Dataset]) -> QuerySet[Dataset]:
+    """Everything ckan_shapes.package_dict reads, in a fixed number of queries."""
+    return queryset.select_related("publisher", "licence").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        Prefetch("themes", queryset=Theme.objects.order_by("name")),
+        Prefetch("resources", queryset=Resource.objects.order_by("position", "created")),
+    )
+
+
+def _by_id_or_name(queryset: QuerySet[Dataset], id_or_name: str) -> Dataset | None:
+    try:
+        as_id = uuid.UUID(str(id_or_name))
+    except ValueError:
+        return queryset.filter(name=id_or_name).first()
+    return queryset.filter(Q(pk=as_id) | Q(name=id_or_name)).first()
+
+
+def dataset_for_show(*, user: AnyUser, id_or_name: str) -> Dataset | None:
+    return _by_id_or_name(datasets_for_shapes(datasets_showable(user=user)), id_or_name)
+
+
+def dataset_for_write(*, id_or_name: str) -> Dataset | None:
+    """Any dataset, for services (the caller has checked who is asking)."""
+    return _by_id_or_name(datasets_for_shapes(Dataset.objects.all()), id_or_name)
+
+
+def publisher_by_id_or_name(*, id_or_name: str) -> Publisher | None:
+    try:
+        return Publisher.objects.filter(pk=uuid.UUID(str(id_or_name))).first()
+    except ValueError:
+        return Publisher.objects.filter(name=id_or_name).first()
+
+
+def theme_by_id_or_name(*, id_or_name: str) -> Theme | None:
+    try:
+        return Theme.objects.filter(pk=uuid.UUID(str(id_or_name))).first()
+    except ValueError:
+        return Theme.objects.filter(name=id_or_name).first()
+
+
+def licence_default() -> Licence | None:
+    return Licence.objects.filter(is_default=True).first()
+
+
+def licence_by_key(*, key: str) -> Licence | None:
+    return Licence.objects.filter(key=key).first()
+
+
+def resource_for_show(*, user: AnyUser, resource_id: str) -> Resource | None:
+    try:
+        as_id = uuid.UUID(str(resource_id))
+    except ValueError:
+        return None
+    visible = datasets_showable(user=user).values("pk")
+    return Resource.objects.select_related("dataset").filter(pk=as_id, dataset__in=visible).first()
+
+
+# --- CKAN read actions -----------------------------------------------------------------------------
+
+
+def package_list(*, limit: int | None = None, offset: int = 0) -> list[str]:
+    """Names of the public datasets, by name (CKAN lists only public, active datasets here, whoever asks)."""
+    names = datasets_listed(user=None).order_by("name").values_list("name", flat=True)
+    return list(names[offset : offset + limit] if limit is not None else names[offset:])
+
+
+def package_show(*, user: AnyUser, id_or_name: str, site_url: str) -> dict[str, Any] | None:
+    dataset = dataset_for_show(user=user, id_or_name=id_or_name)
+    return ckan_shapes.package_dict(dataset, site_url=site_url) if dataset is not None else None
+
+
+def _ordering(sort: str) -> list[str]:
+    ordering: list[str] = []
+    for part in sort.split(","):
+        words = part.split()
+        if not words:
+            continue
+        if len(words) > 2 or words[0] not in SORT_FIELDS or (len(words) == 2 and words[1] not in ("asc", "desc")):
+            raise SearchQueryError(f'Invalid "sort" parameter: {sort!r}')
+        field = SORT_FIELDS[words[0]]
+        if field is not None:
+            ordering.append(("-" if len(words) == 2 and words[1] == "desc" else "") + field)
+    if not any(item.lstrip("-") == "id" for item in ordering):
+        ordering.append("id")  # stable pages
+    return ordering
+
+
+@dataclass(frozen=True)
+class _Facet:
+    name: str
+    display_name: str
+    count: int
+
+
+def _facet_counts(found: QuerySet[Dataset], field: str, limit: int | None) -> list[_Facet]:
+    ids = found.values("pk")
+    rows: Any
+    if field == "organization":
+        rows = (
+            Dataset.objects.filter(pk__in=ids)
+            .values("publisher__name", "publisher__title")
+            .annotate(count=Count("pk"))
+            .order_by("-count", "publisher__name")
+        )
+        facets = [_Facet(row["publisher__name"], row["publisher__title"], row["count"]) for row in rows[:limit]]
+    elif field == "license_id":
+        rows = (
+            Dataset.objects.filter(pk__in=ids)
+            .values("licence__key", "licence__title")
+            .annotate(count=Count("pk"))
+            .order_by("-count", "licence__key")
+        )
+        facets = [_Facet(row["licence__key"], row["licence__title"], row["count"]) for row in rows[:limit]]
+    elif field == "groups":
+        rows = (
+            Theme.objects.filter(datasets__in=ids)
+            .values("name", "title")
+            .annotate(count=Count("datasets", distinct=True))
+            .order_by("-count", "name")
+        )
+        facets = [_Facet(row["name"], row["title"], row["count"]) for row in rows[:limit]]
+    elif field == "tags":
+        rows = (
+            Tag.objects.filter(datasets__in=ids)
+            .values("name")
+            .annotate(count=Count("datasets", distinct=True))
+            .order_by("-count", "name")
+        )
+        facets = [_Facet(row["name"], row["name"], row["count"]) for row in rows[:limit]]
+    elif field == "res_format":
+        rows = (
+            Resource.objects.filter(dataset__in=ids)
+            .exclude(format="")
+            .values("format")
+            .annotate(count=Count("dataset", distinct=True))
+            .order_by("-count", "format")
+        )
+        facets = [_Facet(row["format"], row["format"], row["count"]) for row in rows[:limit]]
+    else:
+        raise SearchQueryError(f"undefined field {field}")
+    return facets
+
+
+def package_search(
+    *,
+    user: AnyUser,
+    site_url: str,
+    q: str = "",
+    fq: str = "",
+    rows: int = ROWS_DEFAULT,
+    start: int = 0,
+    sort: str = "",
+    facet_fields: list[str] | None = None,
+    facet_limit: int = FACET_LIMIT_DEFAULT,
+    include_private: bool = False,
+    include_drafts: bool = False,
+) -> dict[str, Any]:
+    """CKAN's package_search result; each result equals package_show's. Raises SearchQueryError.
+
+    `q`/`fq` go through search.to_q (free text and exact field terms for now).
+    """
+    sort = sort.strip() or DEFAULT_SORT
+    ordering = _ordering(sort)
+    rows = max(0, min(rows, ROWS_MAX))
+    found = datasets_listed(user=user, include_private=include_private, include_drafts=include_drafts).filter(
+        to_q(q=q, fq=fq)
+    )
+    count = found.count()
+    page = list(datasets_for_shapes(found.order_by(*ordering))[start : start + rows]) if rows else []
+    limit = None if facet_limit < 0 else facet_limit
+    facets: dict[str, dict[str, int]] = {}
+    search_facets: dict[str, dict[str, Any]] = {}
+    for field in facet_fields or []:
+        counted = _facet_counts(found, field, limit)
+        facets[field] = {facet.name: facet.count for facet in counted}
+        search_facets[field] = {
+            "title": field,
+            "items": [
+                {"name": facet.name, "display_name": facet.display_name, "count": facet.count} for facet in counted
+            ],
+        }
+    return {
+        "count": count,
+        "sort": sort,
+        "results": [ckan_shapes.package_dict(dataset, site_url=site_url) for dataset in page],
+        "facets": facets,
+        "search_facets": search_facets,
+    }
+
+
+def current_package_list_with_resources(*, site_url: str, limit: int | None, offset: int) -> list[dict[str, Any]]:
+    """Public datasets, most recently changed first, as package_show shows them."""
+    found = datasets_for_shapes(datasets_listed(user=None).order_by("-metadata_modified", "id"))
+    page = found[offset : offset + limit] if limit is not None else found[offset:]
+    return [ckan_shapes.package_dict(dataset, site_url=site_url) for dataset in page]
+
+
+def _public_count() -> Count:
+    return Count("datasets", filter=Q(datasets__in=datasets_listed(user=None).values("pk")), distinct=True)
+
+
+def organization_list(
+    *, all_fields: bool, sort: str = "title asc", limit: int | None = None, offset: int = 0
+) -> list[Any]:
+    order = "-" if sort.strip().endswith("desc") else ""
+    key = "name" if sort.strip().startswith("name") else "title"
+    found = Publisher.objects.annotate(package_count=_public_count()).order_by(order + key, "name")
+    page = found[offset : offset + limit] if limit is not None else found[offset:]
+    if not all_fields:
+        return [publisher.name for publisher in page]
+    return [ckan_shapes.organization_dict(p, package_count=p.package_count) for p in page]
+
+
+def group_list(*, all_fields: bool, sort: str = "title asc", limit: int | None = None, offset: int = 0) -> list[Any]:
+    order = "-" if sort.strip().endswith("desc") else ""
+    key = "name" if sort.strip().startswith("name") else "title"
+    found = Theme.objects.annotate(package_count=_public_count()).order_by(order + key, "name")
+    page = found[offset : offset + limit] if limit is not None else found[offset:]
+    if not all_fields:
+        return [theme.name for theme in page]
+    return [ckan_shapes.group_dict(t, package_count=t.package_count) for t in page]
+
+
+def organization_show(*, id_or_name: str, include_datasets: bool, site_url: str) -> dict[str, Any] | None:
+    publisher = publisher_by_id_or_name(id_or_name=id_or_name)
+    if publisher is None:
+        return None
+    public = datasets_listed(user=None).filter(publisher=publisher)
+    shape = ckan_shapes.organization_dict(publisher, package_count=public.count())
+    shape.update({"users": [], "tags": [], "groups": [], "extras": []})
+    if include_datasets:
+        shape["packages"] = [
+            ckan_shapes.package_dict(d, site_url=site_url) for d in datasets_for_shapes(public.order_by("name"))
+        ]
+    return shape
+
+
+def group_show(*, id_or_name: str, include_datasets: bool, site_url: str) -> dict[str, Any] | None:
+    theme = theme_by_id_or_name(id_or_name=id_or_name)
+    if theme is None:
+        return None
+    public = datasets_listed(user=None).filter(themes=theme)
+    shape = ckan_shapes.group_dict(theme, package_count=public.count())
+    shape.update({"users": [], "tags": [], "groups": [], "extras": []})
+    if include_datasets:
+        shape["packages"] = [
+            ckan_shapes.package_dict(d, site_url=site_url) for d in datasets_for_shapes(public.order_by("name"))
+        ]
+    return shape
+
+
+def tag_list(*, query: str = "", all_fields: bool = False) -> list[Any]:
+    """Tags on public datasets, by name; `query` narrows to names containing it."""
+    found = Tag.objects.filter(datasets__in=datasets_listed(user=None).values("pk")).distinct().order_by("name")
+    if query:
+        found = found.filter(name__icontains=query)
+    return [ckan_shapes.tag_dict(tag) for tag in found] if all_fields else [tag.name for tag in found]
+
+
+def licence_list() -> list[dict[str, Any]]:
+    return [ckan_shapes.licence_dict(licence) for licence in Licence.objects.order_by("title")]
+
+
+def resource_show(*, user: AnyUser, resource_id: str, site_url: str) -> dict[str, Any] | None:
+    resource = resource_for_show(user=user, resource_id=resource_id)
+    return ckan_shapes.resource_dict(resource, site_url=site_url) if resource is not None else None

@@ -1,0 +1,411 @@
+"""Every write to the catalogue: datasets, their resources and state, and API tokens. Each is audited.
+
+The CKAN API, the future staff pages and imports all come through here, so a dataset
+changes the same way whichever door it came in by. Only data stewards (and administrators)
+may write (permissions.can_manage_datasets); `acting_user=None` is Townhall itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from townhall.accounts.models import User
+from townhall.audit.services import audit_record
+from townhall.opendata.licences import ensure_standard_licences
+from townhall.opendata.models import (
+    ApiToken,
+    Dataset,
+    DatasetState,
+    Licence,
+    Publisher,
+    Resource,
+    Tag,
+    Theme,
+    token_digest,
+)
+from townhall.opendata.permissions import can_manage_datasets
+
+Actor = User | AnonymousUser | None
+
+OBJECT_DATASET = "opendata.dataset"
+OBJECT_RESOURCE = "opendata.resource"
+OBJECT_API_TOKEN = "opendata.api_token"  # noqa: S105 - an audit object type, not a secret
+TOKEN_PREFIX_LENGTH = 8
+
+
+@dataclass
+class ResourceFields:
+    """One resource as a writer describes it; `id` names an existing resource to keep and change."""
+
+    id: uuid.UUID | None = None
+    name: str = ""
+    description: str = ""
+    url: str = ""
+    format: str = ""
+    mimetype: str = ""
+    size: int | None = None
+    hash: str = ""
+    last_modified: dt.datetime | None = None
+    upload: UploadedFile | None = None
+
+
+@dataclass
+class DatasetFields:
+    """A whole dataset as a writer describes it. `resources` None keeps the resources as they are."""
+
+    name: str
+    title: str
+    publisher: Publisher
+    licence: Licence
+    notes: str = ""
+    private: bool = False
+    state: str = DatasetState.ACTIVE
+    landing_page: str = ""
+    version: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
+    frequency: str = ""
+    temporal_start: dt.date | None = None
+    temporal_end: dt.date | None = None
+    spatial_label: str = ""
+    spatial_geojson: Any = None
+    withdrawn_reason: str = ""
+    scheduled_publication_at: dt.datetime | None = None
+    extras: list[dict[str, str]] = field(default_factory=list)
+    tag_names: list[str] = field(default_factory=list)
+    themes: list[Theme] = field(default_factory=list)
+    resources: list[ResourceFields] | None = None
+
+
+SCALAR_FIELDS = (
+    "name",
+    "title",
+    "notes",
+    "private",
+    "landing_page",
+    "version",
+    "contact_name",
+    "contact_email",
+    "frequency",
+    "temporal_start",
+    "temporal_end",
+    "spatial_label",
+    "spatial_geojson",
+    "withdrawn_reason",
+    "scheduled_publication_at",
+    "extras",
+)
+WRITABLE_STATES = (DatasetState.DRAFT, DatasetState.IN_REVIEW, DatasetState.ACTIVE, DatasetState.WITHDRAWN)
+
+
+def _require_steward(acting_user: Actor) -> None:
+    if acting_user is not None and not can_manage_datasets(acting_user):
+        raise PermissionDenied("Only data stewards can change datasets.")
+
+
+def _tags(names: list[str]) -> list[Tag]:
+    found = []
+    errors = []
+    for name in dict.fromkeys(name.strip() for name in names):
+        tag = Tag.objects.filter(name=name).first()
+        if tag is None:
+            tag = Tag(name=name)
+            try:
+                tag.full_clean()
+            except ValidationError as error:
+                errors.extend(error.message_dict.get("name", []))
+                continue
+            tag.save(force_insert=True)
+        found.append(tag)
+    if errors:
+        raise ValidationError({"tags": errors})
+    return found
+
+
+def _apply_state(dataset: Dataset, state: str, *, now: dt.datetime) -> None:
+    """Move to `state`; publishing dates the first publication, withdrawing needs a reason."""
+    if state not in WRITABLE_STATES:
+        raise ValidationError({"state": [f"Choose one of: {', '.join(WRITABLE_STATES)}."]})
+    if state == DatasetState.WITHDRAWN and not dataset.withdrawn_reason.strip():
+        raise ValidationError({"withdrawn_reason": ["Say why the dataset is withdrawn."]})
+    if state == DatasetState.ACTIVE and dataset.published_at is None:
+        dataset.published_at = now
+    if state != DatasetState.WITHDRAWN:
+        dataset.withdrawn_reason = ""
+    dataset.state = state
+
+
+RESOURCE_COMPARED = ("name", "description", "format", "mimetype", "hash", "url", "size", "last_modified")
+
+
+def _resource_save(resource: Resource, fields: ResourceFields, *, position: int, now: dt.datetime) -> None:
+    """Write one resource; its metadata_modified moves only when something but its position changed."""
+    before = {name: getattr(resource, name) for name in RESOURCE_COMPARED}
+    had_upload = resource.upload.name or ""
+    resource.name = fields.name
+    resource.description = fields.description
+    resource.format = fields.format.strip()
+    resource.mimetype = fields.mimetype
+    resource.hash = fields.hash
+    resource.position = position
+    if fields.upload is not None:
+        resource.upload = fields.upload
+        resource.url = ""
+        resource.size = fields.upload.size
+        resource.mimetype = fields.mimetype or (fields.upload.content_type or "")
+        resource.last_modified = now
+    elif fields.url or not resource.upload:
+        resource.url = fields.url
+        if resource.upload:
+            resource.upload = None
+        resource.size = fields.size
+        resource.last_modified = fields.last_modified
+    if not resource.url and not resource.upload:
+        raise ValidationError({"url": ["Missing value"]})
+    changed = (
+        resource._state.adding
+        or (resource.upload.name or "") != had_upload
+        or any(getattr(resource, name) != before[name] for name in RESOURCE_COMPARED)
+    )
+    if changed:
+        resource.metadata_modified = now
+    resource.full_clean(exclude=["dataset"])
+    resource.save()
+
+
+def _sync_resources(dataset: Dataset, wanted: list[ResourceFields], *, now: dt.datetime) -> None:
+    """Make the dataset's resources exactly `wanted`, in order: matched by id, new ones created, others removed."""
+    existing = {resource.id: resource for resource in Resource.objects.filter(dataset=dataset)}
+    kept = set()
+    for position, fields in enumerate(wanted):
+        resource = existing.get(fields.id) if fields.id else None
+        if resource is None:
+            if fields.id is not None and Resource.objects.filter(pk=fields.id).exists():
+                raise ValidationError({"resources": [f"Resource {fields.id} belongs to another dataset."]})
+            resource = Resource(dataset=dataset, created=now, **({"id": fields.id} if fields.id else {}))
+        _resource_save(resource, fields, position=position, now=now)
+        kept.add(resource.id)
+    Resource.objects.filter(dataset=dataset).exclude(pk__in=kept).delete()
+
+
+def _write(dataset: Dataset, fields: DatasetFields, *, now: dt.datetime) -> None:
+    for name in SCALAR_FIELDS:
+        setattr(dataset, name, getattr(fields, name))
+    dataset.publisher = fields.publisher
+    dataset.licence = fields.licence
+    dataset.metadata_modified = now
+    _apply_state(dataset, fields.state, now=now)
+    dataset.full_clean()
+    dataset.save()
+    dataset.tags.set(_tags(fields.tag_names))
+    dataset.themes.set(fields.themes)
+    if fields.resources is not None:
+        _sync_resources(dataset, fields.resources, now=now)
+
+
+@transaction.atomic
+def dataset_create(*, acting_user: Actor, fields: DatasetFields, dataset_id: uuid.UUID | None = None) -> Dataset:
+    """A new dataset (active unless `fields.state` says draft or in review). ValidationError by field."""
+    _require_steward(acting_user)
+    now = timezone.now()
+    dataset = Dataset(metadata_created=now, **({"id": dataset_id} if dataset_id else {}))
+    if dataset_id is not None and Dataset.objects.filter(pk=dataset_id).exists():
+        raise ValidationError({"id": ["Dataset id already exists"]})
+    _write(dataset, fields, now=now)
+    audit_record(
+        actor=acting_user, action="opendata.dataset.created", object_type=OBJECT_DATASET, object_id=str(dataset.pk)
+    )
+    return dataset
+
+
+@transaction.atomic
+def dataset_update(*, acting_user: Actor, dataset: Dataset, fields: DatasetFields) -> Dataset:
+    """Replace the dataset's metadata with `fields` (CKAN's package_update; package_patch merges first)."""
+    _require_steward(acting_user)
+    locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    was = locked.state
+    _write(locked, fields, now=timezone.now())
+    reason = f"State {was} → {locked.state}." if was != locked.state else ""
+    audit_record(
+        actor=acting_user,
+        action="opendata.dataset.updated",
+        object_type=OBJECT_DATASET,
+        object_id=str(locked.pk),
+        reason=reason,
+    )
+    return locked
+
+
+@transaction.atomic
+def dataset_delete(*, acting_user: Actor, dataset: Dataset) -> Dataset:
+    """CKAN's package_delete: the dataset leaves every public view (state deleted); its rows stay."""
+    _require_steward(acting_user)
+    locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    if locked.state != DatasetState.DELETED:
+        locked.state = DatasetState.DELETED
+        locked.metadata_modified = timezone.now()
+        locked.save(update_fields=["state", "metadata_modified"])
+        audit_record(
+            actor=acting_user, action="opendata.dataset.deleted", object_type=OBJECT_DATASET, object_id=str(locked.pk)
+        )
+    return locked
+
+
+@transaction.atomic
+def dataset_state_change(*, acting_user: Actor, dataset: Dataset, state: str, reason: str = "") -> Dataset:
+    """Submit for review, publish, withdraw (with `reason`) or return to draft."""
+    _require_steward(acting_user)
+    locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    was = locked.state
+    if state == DatasetState.WITHDRAWN:
+        locked.withdrawn_reason = reason
+    _apply_state(locked, state, now=timezone.now())
+    locked.metadata_modified = timezone.now()
+    locked.full_clean()
+    locked.save()
+    audit_record(
+        actor=acting_user,
+        action=f"opendata.dataset.{'withdrawn' if state == DatasetState.WITHDRAWN else 'state_changed'}",
+        object_type=OBJECT_DATASET,
+        object_id=str(locked.pk),
+        reason=f"State {was} → {locked.state}.",
+    )
+    return locked
+
+
+def dataset_publish(*, acting_user: Actor, dataset: Dataset) -> Dataset:
+    return dataset_state_change(acting_user=acting_user, dataset=dataset, state=DatasetState.ACTIVE)
+
+
+def dataset_withdraw(*, acting_user: Actor, dataset: Dataset, reason: str) -> Dataset:
+    return dataset_state_change(acting_user=acting_user, dataset=dataset, state=DatasetState.WITHDRAWN, reason=reason)
+
+
+@transaction.atomic
+def resource_create(*, acting_user: Actor, dataset: Dataset, fields: ResourceFields) -> Resource:
+    """Add a resource at the end of the dataset's list (a link, or an uploaded file)."""
+    _require_steward(acting_user)
+    locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    now = timezone.now()
+    if fields.id is not None and Resource.objects.filter(pk=fields.id).exists():
+        raise ValidationError({"id": ["Resource id already exists"]})
+    resource = Resource(dataset=locked, created=now, **({"id": fields.id} if fields.id else {}))
+    _resource_save(resource, fields, position=Resource.objects.filter(dataset=locked).count(), now=now)
+    locked.metadata_modified = now
+    locked.save(update_fields=["metadata_modified"])
+    audit_record(
+        actor=acting_user, action="opendata.resource.created", object_type=OBJECT_RESOURCE, object_id=str(resource.pk)
+    )
+    return resource
+
+
+@transaction.atomic
+def resource_update(*, acting_user: Actor, resource: Resource, fields: ResourceFields) -> Resource:
+    """Replace a resource's description (resource_patch merges first); its position stays."""
+    _require_steward(acting_user)
+    locked = Resource.objects.select_for_update().get(pk=resource.pk)
+    now = timezone.now()
+    _resource_save(locked, fields, position=locked.position, now=now)
+    Dataset.objects.filter(pk=locked.dataset_id).update(metadata_modified=now)
+    audit_record(
+        actor=acting_user, action="opendata.resource.updated", object_type=OBJECT_RESOURCE, object_id=str(locked.pk)
+    )
+    return locked
+
+
+OBJECT_PUBLISHER = "opendata.publisher"
+OBJECT_THEME = "opendata.theme"
+
+
+@transaction.atomic
+def publisher_create(
+    *,
+    acting_user: Actor,
+    name: str,
+    title: str,
+    description: str = "",
+    homepage: str = "",
+    email: str = "",
+    image_url: str = "",
+) -> Publisher:
+    """A new publisher (CKAN's organization_create). `email` must be a role mailbox."""
+    _require_steward(acting_user)
+    publisher = Publisher(
+        name=name, title=title or name, description=description, homepage=homepage, email=email, image_url=image_url
+    )
+    publisher.full_clean()
+    publisher.save(force_insert=True)
+    audit_record(
+        actor=acting_user,
+        action="opendata.publisher.created",
+        object_type=OBJECT_PUBLISHER,
+        object_id=str(publisher.pk),
+    )
+    return publisher
+
+
+@transaction.atomic
+def theme_create(
+    *, acting_user: Actor, name: str, title: str, description: str = "", iri: str = "", image_url: str = ""
+) -> Theme:
+    """A new theme (CKAN's group_create)."""
+    _require_steward(acting_user)
+    theme = Theme(name=name, title=title or name, description=description, iri=iri, image_url=image_url)
+    theme.full_clean()
+    theme.save(force_insert=True)
+    audit_record(actor=acting_user, action="opendata.theme.created", object_type=OBJECT_THEME, object_id=str(theme.pk))
+    return theme
+
+
+# --- API tokens ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_token_create(*, acting_user: Actor, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new token for `user`: (the row, the token itself, shown once and never stored).
+
+    People create their own; administrators and Townhall itself (`townhall apitoken`, acting_user None) any.
+    """
+    if acting_user is not None and acting_user.pk != user.pk and not getattr(acting_user, "is_superuser", False):
+        raise PermissionDenied("You can only create API tokens for yourself.")
+    if not user.is_active:
+        raise ValidationError({"user": ["This account is closed."]})
+    raw = secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name.strip(), token_prefix=raw[:TOKEN_PREFIX_LENGTH], token_hash=token_digest(raw))
+    token.full_clean()
+    token.save(force_insert=True)
+    audit_record(
+        actor=acting_user, action="opendata.api_token.created", object_type=OBJECT_API_TOKEN, object_id=str(token.pk)
+    )
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, acting_user: Actor, token: ApiToken) -> ApiToken:
+    if acting_user is not None and acting_user.pk != token.user_id and not getattr(acting_user, "is_superuser", False):
+        raise PermissionDenied("You can only revoke your own API tokens.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=acting_user,
+            action="opendata.api_token.revoked",
+            object_type=OBJECT_API_TOKEN,
+            object_id=str(token.pk),
+        )
+    return token
+
+
+def licences_ensure() -> None:
+    """Put back the standard licences (after the demo's wipe, as after a fresh migrate)."""
+    ensure_standard_licences()
