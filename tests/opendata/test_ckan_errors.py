@@ -77,7 +77,15 @@ def test_validation_errors_name_each_field(client: Client, catalogue: Catalogue,
 
 
 def test_bad_searches_are_search_query_errors(client: Client, catalogue: Catalogue) -> None:
-    for params in ({"sort": "colour asc"}, {"fq": "colour:red"}, {"fq": "just words"}, {"fq": 'tags:"unclosed'}):
+    bad = (
+        {"sort": "colour asc"},
+        {"fq": "colour:red"},
+        {"fq": 'tags:"unclosed'},
+        {"q": "(trees OR toilets"},
+        {"fq": "metadata_modified:[yesterday TO *]"},
+        {"q": "name:tre?s"},
+    )
+    for params in bad:
         response = call(client, "package_search", params)
         assert response.status_code == 400, params
         body = response.json()

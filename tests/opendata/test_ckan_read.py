@@ -170,3 +170,17 @@ def test_negated_and_combined_filters(ckan: ckanapi.RemoteCKAN, catalogue: Catal
     assert [result["name"] for result in found["results"]] == ["public-toilets"]
     both = ckan.action.package_search(fq='groups:transport res_format:"CSV"')
     assert [result["name"] for result in both["results"]] == ["street-trees"]
+
+
+def test_harvester_style_solr_queries(ckan: ckanapi.RemoteCKAN, catalogue: Catalogue) -> None:
+    """What ckanext-harvest and data.gov.uk send: ranges on metadata_modified, OR, negation, phrases."""
+
+    def names(**params: Any) -> set[str]:
+        return {d["name"] for d in ckan.action.package_search(rows=1000, **params)["results"]}
+
+    assert names() == set(PUBLIC)
+    assert names(fq="metadata_modified:[2000-01-01T00:00:00Z TO *]") == set(PUBLIC)
+    assert names(fq="metadata_modified:[NOW+1DAY TO *]") == set()
+    assert names(q='-name:"street-trees"') == set(PUBLIC) - {"street-trees"}
+    assert names(fq="name:street-trees OR name:public-toilets") == {"street-trees", "public-toilets"}
+    assert names(q="tags:trees tags:environment") == {"street-trees"}
