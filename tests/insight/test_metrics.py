@@ -12,7 +12,7 @@ from tests.insight.conftest import LONDON, History, at
 from townhall.insight import metrics as registry
 from townhall.insight import selectors, services
 from townhall.insight.metrics import Totals
-from townhall.insight.models import RequestDay
+from townhall.insight.models import RequestDay, RequestWardDay
 from townhall.insight.selectors import Filters
 from townhall.service_requests import services as request_services
 from townhall.service_requests.constants import Channel, Status
@@ -203,3 +203,23 @@ def test_every_metric_is_described_and_public_ones_have_a_base() -> None:
         assert metric.owner, metric.key
         if metric.public:
             assert metric.base(totals) > 0, metric.key
+
+
+def test_the_ward_rollup_is_the_full_rollup_summed_over_categories_and_teams(history: History) -> None:
+    summed: dict[tuple[object, ...], dict[str, int]] = {}
+    for row in RequestDay.objects.all():
+        cell = summed.setdefault((row.day, row.ward_id, row.channel), dict.fromkeys(selectors.MEASURES, 0))
+        for name in selectors.MEASURES:
+            cell[name] += getattr(row, name)
+    ward_rows = {
+        (r.day, r.ward_id, r.channel): {m: getattr(r, m) for m in selectors.MEASURES}
+        for r in RequestWardDay.objects.all()
+    }
+
+    assert ward_rows == summed
+    assert ward_rows, "the fixture has requests"
+    # A category filter reads the full rollup, a ward filter the small one: both agree with the table.
+    by_category = Filters(start=history.start, end=history.end, category_id=history.pothole.pk)
+    assert selectors.metric_value(_metric("requests_received"), by_category) == len(
+        _received(history.start, history.end, category_id=history.pothole.pk)
+    )

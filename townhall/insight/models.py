@@ -16,19 +16,9 @@ from townhall.places.models import Ward
 from townhall.service_requests.models import Category
 
 
-class RequestDay(models.Model):
-    """Service requests on one London day for one category, ward, team and channel.
+class RequestMeasures(models.Model):
+    """The counts every request rollup holds, whatever it is split by."""
 
-    Received measures count requests received that day; closed measures count requests
-    whose current closure falls on that day (a reopened request leaves its old closing
-    day when the rollup for that day is refreshed).
-    """
-
-    day = models.DateField()
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
-    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="+")
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    channel = models.CharField(max_length=20)
     received = models.PositiveIntegerField(default=0)
     closed = models.PositiveIntegerField(default=0, help_text="Closed that day, in any closing status.")
     closed_resolved = models.PositiveIntegerField(
@@ -43,6 +33,24 @@ class RequestDay(models.Model):
     close_seconds = models.PositiveBigIntegerField(default=0, help_text="Sum of received-to-closed times.")
 
     class Meta:
+        abstract = True
+
+
+class RequestDay(RequestMeasures):
+    """Service requests on one London day for one category, ward, team and channel.
+
+    Received measures count requests received that day; closed measures count requests
+    whose current closure falls on that day (a reopened request leaves its old closing
+    day when the rollup for that day is refreshed).
+    """
+
+    day = models.DateField()
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    channel = models.CharField(max_length=20)
+
+    class Meta:
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["day", "category", "ward", "team", "channel"], name="insight_request_day_unique"
@@ -52,6 +60,27 @@ class RequestDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.category_id}/{self.ward_id}/{self.channel}"
+
+
+class RequestWardDay(RequestMeasures):
+    """The same measures summed over categories and teams: one row per day, ward and channel.
+
+    About 20 times fewer rows than RequestDay, so the borough-wide and ward views (the
+    overview, the public page) read this one; category and team views read RequestDay.
+    """
+
+    day = models.DateField()
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=20)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["day", "ward", "channel"], name="insight_request_ward_day_unique"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["day"], name="insight_request_ward_day_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.ward_id}/{self.channel}"
 
 
 class SignInDay(models.Model):

@@ -31,6 +31,7 @@ from townhall.insight.models import (
     ForecastRun,
     PinnedMetric,
     RequestDay,
+    RequestWardDay,
     RollupState,
     SignInDay,
 )
@@ -87,8 +88,12 @@ def london_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=LONDON)
 
 
-def _request_rows(filters: Filters) -> QuerySet[RequestDay]:
-    rows = RequestDay.objects.filter(day__gte=filters.start, day__lte=filters.end)
+def _request_rows(filters: Filters, *, split: str) -> QuerySet[RequestDay] | QuerySet[RequestWardDay]:
+    """The smaller rollup whenever the slice and split need no category or team."""
+    needs_category = filters.category_id or filters.group_id or filters.team_id or split in ("category", "team")
+    rows: QuerySet[Any] = (RequestDay if needs_category else RequestWardDay).objects.filter(
+        day__gte=filters.start, day__lte=filters.end
+    )
     if filters.ward_id:
         rows = rows.filter(ward_id=filters.ward_id)
     if filters.category_id:
@@ -114,7 +119,7 @@ def _as_date(value: dt.date | dt.datetime) -> dt.date:
 
 
 def _request_totals(filters: Filters, *, split: str) -> dict[object, Totals]:
-    rows = _request_rows(filters)
+    rows = _request_rows(filters, split=split)
     keys: list[str] = ["channel"]
     if split in GRAINS:
         rows = rows.annotate(split=_trunc(split, "day"))

@@ -25,6 +25,7 @@ from townhall.insight.models import (
     ForecastRun,
     PinnedMetric,
     RequestDay,
+    RequestWardDay,
     RollupState,
     SignInDay,
 )
@@ -78,9 +79,22 @@ def request_days_rebuild(*, first_day: dt.date, last_day: dt.date) -> int:
         RequestDay(day=day, category_id=category, ward_id=ward, team_id=team, channel=channel, **measures)
         for (day, category, ward, team, channel), measures in cells.items()
     ]
+    ward_cells: dict[tuple[dt.date, int, str], dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(selectors.MEASURES, 0)
+    )
+    for (day, _category, ward, _team, channel), measures in cells.items():
+        summed = ward_cells[(day, ward, channel)]
+        for name, value in measures.items():
+            summed[name] += value
+    ward_rows = [
+        RequestWardDay(day=day, ward_id=ward, channel=channel, **measures)
+        for (day, ward, channel), measures in ward_cells.items()
+    ]
     with transaction.atomic():
-        RequestDay.objects.filter(day__gte=first_day, day__lte=last_day).delete()
+        for model in (RequestDay, RequestWardDay):
+            model.objects.filter(day__gte=first_day, day__lte=last_day).delete()
         RequestDay.objects.bulk_create(rows, batch_size=2000)
+        RequestWardDay.objects.bulk_create(ward_rows, batch_size=2000)
     return len(rows)
 
 
@@ -108,12 +122,14 @@ def rollups_refresh(*, now: dt.datetime | None = None, full: bool = False) -> in
     first, last, latest_change, latest_id = request_selectors.requests_time_span()
     if first is None or last is None:
         RequestDay.objects.all().delete()
+        RequestWardDay.objects.all().delete()
         state.refreshed_at, state.source_watermark, state.source_max_id = now, None, None
         state.save()
         return 0
     if full or state.source_watermark is None or state.source_max_id is None:
         runs = [(_day(first), max(_day(last), _day(now)))]
         RequestDay.objects.filter(day__lt=runs[0][0]).delete()
+        RequestWardDay.objects.filter(day__lt=runs[0][0]).delete()
         watermark, max_id = latest_change, latest_id
     else:
         changes = request_selectors.requests_changed_since(
