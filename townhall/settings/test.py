@@ -14,3 +14,8 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "INVALID_TEMPLATE_VARIABLE<%s>"  # type: ignore[index]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    # Tests never need a commit to survive a crash: skipping the WAL flush on every commit
+    # (and on the flush between transactional tests) makes the PostgreSQL run much faster.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"  # noqa: F405
