@@ -18,4 +18,5 @@ TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "INVALID_TEMPLATE_VARIABLE<%s>"  
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     # Tests never need a commit to survive a crash: skipping the WAL flush on every commit
     # (and on the flush between transactional tests) makes the PostgreSQL run much faster.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"  # noqa: F405
+    _options: dict[str, object] = DATABASES["default"].setdefault("OPTIONS", {})  # type: ignore[assignment]  # noqa: F405
+    _options["options"] = "-c synchronous_commit=off"
