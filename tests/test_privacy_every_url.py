@@ -393,6 +393,19 @@ TABLE: dict[str, Row] = {
         "one erasure request (information governance)",
         (get(fixed("/staff/erasure/1/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
     ),
+    "opendata_api_tokens": Row(
+        "a data steward's own CKAN API tokens (nobody here is a steward; tests/opendata/test_account_tokens.py)",
+        (get(fixed("/account/api-tokens/"), signed_in_only(signed_in=NOT_FOUND)),),
+    ),
+    "opendata_api_token_revoke": Row(
+        "revoke one of your own tokens",
+        (
+            post(
+                fixed("/account/api-tokens/00000000-0000-0000-0000-000000000001/revoke/"),
+                signed_in_only(signed_in=NOT_FOUND),
+            ),
+        ),
+    ),
     "insight:overview": Row(
         "Insight overview: counts only (any staff role; tests/insight/test_dashboards.py)",
         (get(fixed("/staff/insight/"), staff_door(other_team=OK, a_team=OK)),),

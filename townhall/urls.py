@@ -10,6 +10,7 @@ restrict_admin_to_superusers(admin.site)
 urlpatterns = [
     path("", include("townhall.web.urls")),
     path("auth/", include("allauth.urls")),
+    path("account/api-tokens/", include("townhall.opendata.account_urls")),
     path("account/", include("townhall.accounts.urls")),
     path("account/", include("townhall.myaccount.urls")),
     path("feeds/account/", include("townhall.myaccount.feed_urls")),

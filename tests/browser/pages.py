@@ -89,6 +89,7 @@ STAFF_PAGES = [
     pytest.param("/staff/audit/?action=resident", 200, id="staff-audit-filtered"),
     pytest.param("/staff/audit/?occurred_from=31%2F2%2F2026", 200, id="staff-audit-filter-error"),
     pytest.param("/staff/no-such-page/", 404, id="staff-not-found"),
+    pytest.param("/account/api-tokens/", 200, id="open-data-api-tokens"),
     pytest.param("/account/", 200, id="account"),
     pytest.param("/auth/2fa/", 200, id="mfa-overview"),
     pytest.param("/auth/2fa/reauthenticate/", 200, id="mfa-confirm-code"),

@@ -30,6 +30,7 @@ from townhall.accounts.forms import (
 from townhall.accounts.models import User
 from townhall.myaccount import selectors as myaccount_selectors
 from townhall.myaccount import services as myaccount_services
+from townhall.opendata import permissions as opendata_permissions
 
 # Set in the fresh (signed-out) session after a deletion request, so only that browser sees the confirmation.
 _DELETION_DONE_SESSION_KEY = "townhall.accounts.deletion_requested"
@@ -52,6 +53,7 @@ def account_overview(request: HttpRequest) -> HttpResponse:
             "account_user": user,
             "has_password": user.has_usable_password(),
             "can_delete_account": permissions.can_request_account_deletion(user),
+            "can_have_api_tokens": opendata_permissions.can_manage_datasets(user),
         },
     )
 
