@@ -48,7 +48,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "opendata/api_tokens.html",
-        {"form": form, "tokens": selectors.api_tokens_for(user=user), "new_token": new_token},
+        {"form": form, "tokens": selectors.api_tokens_of(user=user), "new_token": new_token},
     )
 
 

@@ -377,10 +377,5 @@ def resource_show(*, user: AnyUser, resource_id: str, site_url: str) -> dict[str
     return ckan_shapes.resource_dict(resource, site_url=site_url) if resource is not None else None
 
 
-def api_tokens_for(*, user: User) -> QuerySet[ApiToken]:
-    """A person's own tokens, newest first (revoked ones too, so they can see what they switched off)."""
-    return ApiToken.objects.filter(user=user).order_by("-created_at")
-
-
 def api_token_of(*, user: User, token_id: uuid.UUID) -> ApiToken | None:
     return ApiToken.objects.filter(user=user, pk=token_id).first()
