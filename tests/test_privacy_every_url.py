@@ -406,6 +406,11 @@ TABLE: dict[str, Row] = {
             ),
         ),
     ),
+    "opendata_search": Row("the open data catalogue (public datasets only)", (get(fixed("/data/"), everyone(OK)),)),
+    "opendata_dataset": Row(
+        "one dataset (drafts and private ones are 404; tests/opendata/test_pages.py)",
+        (get(fixed("/data/dataset/no-such-dataset/"), everyone(NOT_FOUND)),),
+    ),
     "insight:overview": Row(
         "Insight overview: counts only (any staff role; tests/insight/test_dashboards.py)",
         (get(fixed("/staff/insight/"), staff_door(other_team=OK, a_team=OK)),),

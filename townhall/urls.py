@@ -25,6 +25,7 @@ urlpatterns = [
     # The CKAN Action API: /api/3/action/<name> and /api/action/<name> (opendata).
     path("api/", include("townhall.opendata.ckan_urls")),
     path("dataset/", include("townhall.opendata.download_urls")),
+    path("data/", include("townhall.opendata.public_urls")),
     path("staff/insight/", include("townhall.insight.staff_urls")),
     path("performance/", include("townhall.insight.urls")),
     path("staff/requests/", include("townhall.service_requests.backoffice_urls")),

@@ -34,6 +34,9 @@ ANONYMOUS_PAGES = [
     pytest.param("/auth/3rdparty/login/error/", 401, id="oidc-sign-in-error"),
     pytest.param("/reports/", 200, id="public-reports"),
     pytest.param("/reports/alerts/", 200, id="area-alerts"),
+    pytest.param("/data/", 200, id="open-data-search"),
+    pytest.param("/data/?q=(", 200, id="open-data-search-error"),
+    pytest.param("/performance/", 200, id="performance"),
 ]
 
 RESIDENT_PAGES = [
