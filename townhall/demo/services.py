@@ -38,6 +38,7 @@ from townhall.demo.constants import (
 )
 from townhall.demo.credentials import demo_totp_secret
 from townhall.demo.models import DemoRun
+from townhall.demo.open_data import demo_open_data_create
 from townhall.demo.request_history import request_history_create, request_history_target
 from townhall.demo.selectors import demo_data_counts
 from townhall.demo.service_requests import demo_catalogue_create
@@ -290,6 +291,7 @@ def demo_generate(
     _demo_accounts_fill(as_of=as_of)
     _account_activity_create(seed=seed, as_of=as_of)
     insight_services.rollups_refresh(full=True)  # so the dashboards have figures straight away
+    demo_open_data_create(seed=seed, as_of=as_of)  # after the rollups: request statistics come from them
     run = DemoRun.objects.create(seed=seed, scale=scale, as_of=as_of)
     return DemoSummary(
         run=run,

@@ -421,3 +421,48 @@ def daily_received_by_category() -> list[tuple[str, dt.date, int]]:
         per_day[row["day"]] += row["n"]
     out.extend((ALL_SERIES, day, n) for day, n in sorted(per_day.items()))
     return out
+
+
+@dataclass(frozen=True)
+class PublishedCell:
+    """One month, ward and category of the open statistics; counts of 1 to 4 are withheld (None)."""
+
+    month: dt.date
+    ward_code: str
+    ward_name: str
+    service_code: str
+    category_name: str
+    received: int | None
+    closed: int | None
+
+
+def _published(count: int) -> int | None:
+    return None if 0 < count < SMALL_COUNT else count
+
+
+def requests_by_month_ward_category(*, first_month: dt.date, last_day: dt.date) -> list[PublishedCell]:
+    """Service requests received and closed per month, ward and category, for open data.
+
+    Rows with nothing received or closed are left out; any count under SMALL_COUNT is withheld,
+    so no cell can point at a handful of residents.
+    """
+    rows = (
+        RequestDay.objects.filter(day__gte=first_month, day__lte=last_day)
+        .annotate(month=TruncMonth("day"))
+        .values("month", "ward__code", "ward__name", "category__service_code", "category__name")
+        .annotate(received_n=Sum("received"), closed_n=Sum("closed"))
+        .order_by("month", "ward__code", "category__service_code")
+    )
+    return [
+        PublishedCell(
+            month=_as_date(row["month"]),
+            ward_code=row["ward__code"],
+            ward_name=row["ward__name"],
+            service_code=row["category__service_code"],
+            category_name=row["category__name"],
+            received=_published(row["received_n"] or 0),
+            closed=_published(row["closed_n"] or 0),
+        )
+        for row in rows
+        if (row["received_n"] or 0) or (row["closed_n"] or 0)
+    ]

@@ -7,25 +7,32 @@ may write (permissions.can_manage_datasets); `acting_user=None` is Townhall itse
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import hashlib
+import io
+import json
 import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from townhall.accounts.models import User
 from townhall.audit.services import audit_record
+from townhall.insight import selectors as insight_selectors
 from townhall.opendata.licences import ensure_standard_licences
 from townhall.opendata.models import (
     ApiToken,
     Dataset,
     DatasetState,
+    Frequency,
     Licence,
     Publisher,
     Resource,
@@ -34,6 +41,7 @@ from townhall.opendata.models import (
     token_digest,
 )
 from townhall.opendata.permissions import can_manage_datasets
+from townhall.service_requests import selectors as request_selectors
 
 Actor = User | AnonymousUser | None
 
@@ -409,3 +417,153 @@ def api_token_revoke(*, acting_user: Actor, token: ApiToken) -> ApiToken:
 def licences_ensure() -> None:
     """Put back the standard licences (after the demo's wipe, as after a fresh migrate)."""
     ensure_standard_licences()
+
+
+# --- datasets Townhall keeps up to date itself -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedFile:
+    """A dataset made of one file that Townhall builds from its own data (or the demo generates)."""
+
+    dataset_name: str
+    title: str
+    notes: str
+    publisher_name: str
+    publisher_title: str
+    theme_name: str
+    theme_title: str
+    tags: tuple[str, ...]
+    frequency: str
+    file_name: str
+    format: str
+    mimetype: str
+
+
+def _publisher_for(spec: PublishedFile) -> Publisher:
+    found = Publisher.objects.filter(name=spec.publisher_name).first()
+    return found or publisher_create(acting_user=None, name=spec.publisher_name, title=spec.publisher_title)
+
+
+def _theme_for(spec: PublishedFile) -> Theme:
+    found = Theme.objects.filter(name=spec.theme_name).first()
+    return found or theme_create(acting_user=None, name=spec.theme_name, title=spec.theme_title)
+
+
+@transaction.atomic
+def dataset_file_publish(*, spec: PublishedFile, content: bytes) -> Dataset | None:
+    """Create the dataset, or give it the new file when the content changed; None when nothing changed.
+
+    The file's SHA-256 is kept as the resource hash, so a scheduled refresh that finds the
+    same figures leaves the dataset (and its metadata_modified) alone.
+    """
+    digest = "sha256:" + hashlib.sha256(content).hexdigest()
+    dataset = Dataset.objects.filter(name=spec.dataset_name).first()
+    existing = dataset.resources.order_by("position").first() if dataset is not None else None
+    if existing is not None and existing.hash == digest:
+        return None
+    licence = Licence.objects.filter(is_default=True).first()
+    if licence is None:
+        raise ValidationError({"license_id": ["No default licence is set up."]})
+    upload = SimpleUploadedFile(spec.file_name, content, content_type=spec.mimetype)
+    fields = DatasetFields(
+        name=spec.dataset_name,
+        title=spec.title,
+        publisher=_publisher_for(spec),
+        licence=licence,
+        notes=spec.notes,
+        frequency=spec.frequency,
+        contact_name="Open data team",
+        contact_email=settings.TOWNHALL_BRANDING.contact_email,
+        tag_names=list(spec.tags),
+        themes=[_theme_for(spec)],
+        resources=[
+            ResourceFields(
+                id=existing.pk if existing is not None else None,
+                name=spec.title,
+                format=spec.format,
+                mimetype=spec.mimetype,
+                hash=digest,
+                upload=upload,
+            )
+        ],
+    )
+    if dataset is None:
+        return dataset_create(acting_user=None, fields=fields)
+    return dataset_update(acting_user=None, dataset=dataset, fields=fields)
+
+
+STATISTICS_MONTHS = 36
+REQUEST_STATISTICS = PublishedFile(
+    dataset_name="service-requests-by-ward-and-month",
+    title="Service requests by ward, category and month",
+    notes=(
+        "How many problems residents reported to the council (potholes, fly-tipping, street lights and more) "
+        "and how many were closed, each month for the last three years, by ward and category. Counts of 1 "
+        "to 4 are left blank so that nobody can be identified. Refreshed every day from the council's "
+        "service request system."
+    ),
+    publisher_name="customer-services",
+    publisher_title="Customer Services",
+    theme_name="council-performance",
+    theme_title="Council performance",
+    tags=("service requests", "performance", "wards"),
+    frequency=Frequency.DAILY,
+    file_name="service-requests-by-ward-and-month.csv",
+    format="CSV",
+    mimetype="text/csv",
+)
+WARD_BOUNDARIES = PublishedFile(
+    dataset_name="ward-boundaries",
+    title="Ward boundaries",
+    notes="The outline of every electoral ward in the borough, with its GSS code, as GeoJSON (WGS84).",
+    publisher_name="customer-services",
+    publisher_title="Customer Services",
+    theme_name="boundaries",
+    theme_title="Boundaries and places",
+    tags=("wards", "boundaries", "geography"),
+    frequency=Frequency.IRREGULAR,
+    file_name="ward-boundaries.geojson",
+    format="GeoJSON",
+    mimetype="application/geo+json",
+)
+
+
+def _request_statistics_csv(today: dt.date) -> bytes:
+    first = today.replace(day=1)
+    for _ in range(STATISTICS_MONTHS):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    cells = insight_selectors.requests_by_month_ward_category(first_month=first, last_day=today - dt.timedelta(days=1))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["month", "ward_code", "ward_name", "service_code", "category", "received", "closed"])
+    for cell in cells:
+        writer.writerow(
+            [
+                cell.month.strftime("%Y-%m"),
+                cell.ward_code,
+                cell.ward_name,
+                cell.service_code,
+                cell.category_name,
+                "" if cell.received is None else cell.received,
+                "" if cell.closed is None else cell.closed,
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def council_datasets_publish(*, today: dt.date | None = None) -> list[str]:
+    """Refresh the datasets the council publishes from its own systems; returns the names that changed.
+
+    Scheduled daily (`townhall opendata publish`); a dataset whose figures did not change is
+    left as it is. Only aggregates leave: no row names or locates a person.
+    """
+    today = today or timezone.localdate()
+    changed = []
+    for spec, content in (
+        (REQUEST_STATISTICS, _request_statistics_csv(today)),
+        (WARD_BOUNDARIES, json.dumps(request_selectors.ward_outlines_geojson(), sort_keys=True).encode("utf-8")),
+    ):
+        if dataset_file_publish(spec=spec, content=content) is not None:
+            changed.append(spec.dataset_name)
+    return changed
