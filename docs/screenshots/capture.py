@@ -85,6 +85,7 @@ def main() -> None:
             manager.keyboard.press("Enter")
         shot(manager, "insight-overview", "/staff/insight/", full_page=False)
         shot(page, "performance", "/performance/", full_page=False)
+        shot(page, "open-data", "/data/", full_page=False)
         browser.close()
 
 
