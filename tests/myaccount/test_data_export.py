@@ -48,6 +48,7 @@ from townhall.myaccount.models import (
     TimelineFeed,
 )
 from townhall.notify.models import Correspondence, OutboxMessage
+from townhall.opendata.models import ApiToken
 from townhall.service_requests.models import (
     AreaAlert,
     BlockedReporter,
@@ -131,6 +132,9 @@ def expected_tables(subject: DataSubject) -> dict[tuple[str, str], list[dict[str
         ("Your timeline", "Suggestions you opened"): ordered(SuggestionOpened.objects.filter(user=user)),
         ("Digital champion", "Digital champion"): ordered(DigitalChampion.objects.filter(user=user)),
         ("Days you signed in", "Days you signed in"): ordered(SignInDay.objects.filter(user=user)),
+        ("Your open data API tokens", "Open data API tokens"): ordered(
+            ApiToken.objects.filter(user=user), exclude=("token_hash",)
+        ),
         ("Your data requests", "Downloads of your data"): ordered(DataExport.objects.filter(user=user)),
         ("Your data requests", "Erasure requests"): ordered(
             ErasureRequest.objects.filter(user=user), exclude=("reviewed_by_id",)
@@ -205,6 +209,7 @@ def test_the_download_holds_every_row_the_database_holds_about_the_resident(
         ("People who act for you, and people you act for", "People you act for"),
         ("Your data requests", "Erasure requests"),
         ("Audit log", "Things council staff or the system did to your account"),
+        ("Your open data API tokens", "Open data API tokens"),  # data stewards only; tests/opendata
     }, empty
 
 
