@@ -223,3 +223,21 @@ def test_the_ward_rollup_is_the_full_rollup_summed_over_categories_and_teams(his
     assert selectors.metric_value(_metric("requests_received"), by_category) == len(
         _received(history.start, history.end, category_id=history.pothole.pk)
     )
+
+
+def test_changes_say_whether_they_are_better_or_worse() -> None:
+    from townhall.insight.presentation import card_views
+    from townhall.insight.selectors import Card
+
+    sla, cost, received = _metric("sla_compliance"), _metric("cost_per_transaction"), _metric("requests_received")
+    views = card_views(
+        [
+            Card(sla, Decimal(80), Decimal("77.5"), None),
+            Card(cost, Decimal("1.10"), Decimal("1.00"), None),
+            Card(received, Decimal(90), Decimal(100), None),
+        ]
+    )
+
+    assert views[0].change == "up 2.5 percentage points, better"
+    assert views[1].change == "up 10.0%, worse"
+    assert views[2].change == "down 10.0%", "more or fewer requests is neither better nor worse"

@@ -95,8 +95,6 @@ class Metric:
     higher_is_better: bool | None = True
     # The count a rate rests on, so public cells built on fewer than 5 requests are withheld.
     base: Callable[[Totals], int] = lambda totals: 0
-    # Seed measure of success this metric reports against, if any.
-    measure_of_success: str = ""
 
 
 _REGISTRY: dict[str, Metric] = {}
@@ -198,7 +196,6 @@ for _metric in (
         dimensions=("ward", "category", "team"),
         public=True,
         base=_received,
-        measure_of_success="Increased customer transactions completed online, and reduced telephone contacts",
     ),
     Metric(
         key="phone_requests",
@@ -212,7 +209,6 @@ for _metric in (
         public=True,
         higher_is_better=False,
         base=lambda totals: totals.received_by_channel.get(Channel.PHONE, 0),
-        measure_of_success="Increased customer transactions completed online, and reduced telephone contacts",
     ),
     Metric(
         key="cost_per_transaction",
@@ -229,7 +225,6 @@ for _metric in (
         public=True,
         higher_is_better=False,
         base=_received,
-        measure_of_success="Reduced costs per transaction",
     ),
     Metric(
         key="saving_against_phone",
@@ -245,7 +240,6 @@ for _metric in (
         dimensions=("ward", "category", "team", "channel"),
         public=True,
         base=_received,
-        measure_of_success="Reduced costs per transaction",
     ),
     Metric(
         key="sla_compliance",
@@ -261,7 +255,6 @@ for _metric in (
         dimensions=REQUEST_DIMENSIONS,
         public=True,
         base=lambda totals: totals.get("closed_resolved"),
-        measure_of_success="Improved performance (financial and non-financial) attributable to BI",
     ),
     Metric(
         key="first_time_resolution",
@@ -277,7 +270,6 @@ for _metric in (
         dimensions=REQUEST_DIMENSIONS,
         public=True,
         base=lambda totals: totals.get("fixed"),
-        measure_of_success="Improved first time resolution of all customer requests",
     ),
     Metric(
         key="time_to_close",
@@ -316,7 +308,6 @@ for _metric in (
         public=True,
         higher_is_better=True,
         base=lambda totals: totals.get("signups"),
-        measure_of_success="Increased number and usage of MyAccount accounts",
     ),
     Metric(
         key="active_residents",
@@ -328,7 +319,6 @@ for _metric in (
         compute=_count("active"),
         public=True,
         base=lambda totals: totals.get("active"),
-        measure_of_success="Increased number and usage of MyAccount accounts",
     ),
     Metric(
         key="manager_dashboard_use",
@@ -340,7 +330,6 @@ for _metric in (
         compute=lambda totals: _ratio(totals.get("managers_viewing"), totals.get("managers")),
         public=True,
         base=lambda totals: totals.get("managers"),
-        measure_of_success="Increased utilisation of dashboards by management population",
     ),
 ):
     register(_metric)

@@ -122,7 +122,10 @@ def _change(metric: Metric, now: Decimal | None, before: Decimal | None) -> str:
         unit = "%"
     if diff == 0:
         return "no change"
-    return f"{'up' if diff > 0 else 'down'} {abs(diff)}{unit}"
+    verdict = ""
+    if metric.higher_is_better is not None:
+        verdict = ", better" if (diff > 0) == metric.higher_is_better else ", worse"
+    return f"{'up' if diff > 0 else 'down'} {abs(diff)}{unit}{verdict}"
 
 
 def card_views(cards: Iterable[Card]) -> list[CardView]:

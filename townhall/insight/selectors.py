@@ -334,10 +334,6 @@ def forecast_point_for_week(*, series: str, week_start: dt.date) -> ForecastPoin
     )
 
 
-def dashboard_views_count(*, since: dt.datetime) -> int:
-    return DashboardView.objects.filter(viewed_at__gte=since).count()
-
-
 def rollup_refreshed_at() -> dt.datetime | None:
     state = RollupState.objects.filter(name="requests").first()
     return state.refreshed_at if state else None
