@@ -18,7 +18,7 @@ from tests.service_requests.conftest import Borough, Teams, borough, pothole, ro
 from tests.service_requests.test_backoffice_queue import make_staff, signed_in
 from townhall.accounts.constants import StaffRole
 from townhall.insight import selectors, services
-from townhall.insight.models import ForecastPoint, ForecastRun, RequestDay
+from townhall.insight.models import ForecastPoint, ForecastRun, RequestDay, RequestWardDay
 from townhall.service_requests.models import Category
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +36,9 @@ def _three_years_of_rollups(category: Category, ward_id: int) -> None:
         received = round(level * (0.4 if day.weekday() >= 5 else 1.0))
         rows.append(RequestDay(day=day, category=category, ward_id=ward_id, channel="web", received=received))
     RequestDay.objects.bulk_create(rows)
+    RequestWardDay.objects.bulk_create(
+        RequestWardDay(day=row.day, ward_id=ward_id, channel="web", received=row.received) for row in rows
+    )
 
 
 def test_forecast_job_stores_whole_week_forecasts_with_their_backtest(pothole: Category, borough: Borough) -> None:  # noqa: F811
@@ -44,7 +47,10 @@ def test_forecast_job_stores_whole_week_forecasts_with_their_backtest(pothole: C
     run = services.forecast_run(horizon_weeks=12, today=TODAY)
 
     assert run is not None
-    assert set(run.backtest["series"]) == {"pothole", "all"}
+    # Two wards: each is its own area (with four or more they are grouped west to east); only one has requests.
+    assert set(run.backtest["series"]) == {"pothole", "all", "area:Northfield"}
+    area_points = ForecastPoint.objects.filter(run=run, series="area:Northfield")
+    assert area_points.count() == 12
     score = run.backtest["series"]["pothole"]
     assert score["mase"] is not None
     assert score["baseline_mase"] is not None
@@ -55,7 +61,7 @@ def test_forecast_job_stores_whole_week_forecasts_with_their_backtest(pothole: C
     for point in ForecastPoint.objects.filter(run=run):
         assert 0 <= point.lower <= point.mean <= point.upper
     summary = selectors.forecast_accuracy_summary(run=run)
-    assert summary["series"] == 2
+    assert summary["series"] == 3
     assert summary["beats"] == sum(1 for s in run.backtest["series"].values() if s["beats_baseline"])
 
 
@@ -81,3 +87,26 @@ def test_too_little_history_stores_nothing(pothole: Category, borough: Borough) 
     assert services.forecast_run(today=TODAY) is None
     call_command("insight", "forecast")
     assert not ForecastRun.objects.exists()
+
+
+def test_wards_are_grouped_into_four_areas_west_to_east(db: None) -> None:
+    from shapely.geometry import box
+
+    from townhall.places import services as place_services
+    from townhall.places.models import Ward
+
+    place_services.wards_create(
+        wards=[
+            place_services.WardSpec(
+                name=f"Ward {n}", code=f"E0509999{n}", boundary=box(-1.5 + n * 0.05, 54.5, -1.46 + n * 0.05, 54.54)
+            )
+            for n in range(6)
+        ]
+    )
+
+    areas = selectors.ward_areas()
+    names = {ward.name: areas[ward.pk] for ward in Ward.objects.all()}
+
+    assert names["Ward 0"] == "West"
+    assert names["Ward 5"] == "East"
+    assert sorted(set(names.values())) == sorted(selectors.AREA_NAMES)

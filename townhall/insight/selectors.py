@@ -374,18 +374,31 @@ def forecast_accuracy_summary(*, run: ForecastRun) -> dict[str, Any]:
     }
 
 
+def _series_name(series: str, names: dict[str, str], area_wards: dict[str, list[str]]) -> str:
+    if series == ALL_SERIES:
+        return "All requests"
+    if series.startswith(AREA_PREFIX):
+        area = series.removeprefix(AREA_PREFIX)
+        return f"{area} area ({', '.join(sorted(area_wards.get(area, [])))})"
+    return names.get(series, series)
+
+
 def forecast_overview(*, run: ForecastRun) -> dict[str, Any]:
     """Per series: the next weeks with intervals, the backtest scores, and officer hours from handling times."""
     handling = {c.service_code: c.handling_minutes for c in request_selectors.categories()}
     names = {c.service_code: c.name for c in request_selectors.categories()}
     per_series: dict[str, dict[str, Any]] = run.backtest.get("series", {})
+    area_wards: dict[str, list[str]] = defaultdict(list)
+    ward_names = {w.pk: w.name for w in request_selectors.wards()}
+    for ward_id, area in ward_areas().items():
+        area_wards[area].append(ward_names[ward_id])
     rows: dict[str, dict[str, Any]] = {}
     for point in forecast_points(run=run):
         row = rows.setdefault(
             point.series,
             {
                 "series": point.series,
-                "name": "All requests" if point.series == ALL_SERIES else names.get(point.series, point.series),
+                "name": _series_name(point.series, names, area_wards),
                 "minutes": handling.get(point.series),
                 "points": [],
                 "score": per_series.get(point.series, {}),
@@ -395,7 +408,9 @@ def forecast_overview(*, run: ForecastRun) -> dict[str, Any]:
         row["points"].append(
             {"week": point.week_start, "mean": point.mean, "lower": point.lower, "upper": point.upper, "hours": hours}
         )
-    ordered = sorted(rows.values(), key=lambda r: (r["series"] != ALL_SERIES, r["name"]))
+    ordered = sorted(
+        rows.values(), key=lambda r: (r["series"] != ALL_SERIES, not r["series"].startswith(AREA_PREFIX), r["name"])
+    )
     for row in ordered:
         row["total_hours"] = (
             sum(p["hours"] for p in row["points"]) if row["minutes"] is not None and row["points"] else None
@@ -403,19 +418,42 @@ def forecast_overview(*, run: ForecastRun) -> dict[str, Any]:
     return {"summary": forecast_accuracy_summary(run=run), "rows": ordered}
 
 
-def daily_received_by_category() -> list[tuple[str, dt.date, int]]:
-    """(service code, day, requests received) from the rollups, plus the "all" series: forecasting's input."""
-    rows = (
+AREA_PREFIX = "area:"
+AREA_NAMES = ("West", "Centre west", "Centre east", "East")
+
+
+def ward_areas() -> dict[int, str]:
+    """Each ward's area for forecasts: wards sorted west to east by the middle of their bounding box
+    and dealt into four bands of (nearly) equal size, so area teams can plan staff. With fewer than
+    four wards, each ward is its own area."""
+    wards = sorted(request_selectors.wards(), key=lambda w: ((w.min_lng + w.max_lng) / 2, w.name))
+    if len(wards) < len(AREA_NAMES):
+        return {w.pk: w.name for w in wards}
+    return {w.pk: AREA_NAMES[index * len(AREA_NAMES) // len(wards)] for index, w in enumerate(wards)}
+
+
+def daily_received_series() -> list[tuple[str, dt.date, int]]:
+    """(series, day, requests received) from the rollups: forecasting's input.
+
+    Series are each category (its service code), each area of wards (`area:<name>`) and
+    `all`, the whole borough.
+    """
+    out: list[tuple[str, dt.date, int]] = []
+    per_day: dict[dt.date, int] = defaultdict(int)
+    by_category = (
         RequestDay.objects.values("day", "category__service_code")
         .annotate(n=Sum("received"))
         .order_by("day", "category__service_code")
     )
-    out: list[tuple[str, dt.date, int]] = []
-    per_day: dict[dt.date, int] = defaultdict(int)
-    for row in rows:
+    for row in by_category:
         out.append((row["category__service_code"], row["day"], row["n"]))
         per_day[row["day"]] += row["n"]
     out.extend((ALL_SERIES, day, n) for day, n in sorted(per_day.items()))
+    areas = ward_areas()
+    per_area: dict[tuple[str, dt.date], int] = defaultdict(int)
+    for ward_row in RequestWardDay.objects.values("day", "ward_id").annotate(n=Sum("received")).order_by():
+        per_area[(areas.get(ward_row["ward_id"], "Other"), ward_row["day"])] += ward_row["n"]
+    out.extend((f"{AREA_PREFIX}{area}", day, n) for (area, day), n in sorted(per_area.items()))
     return out
 
 

@@ -289,7 +289,7 @@ def forecast_run(*, horizon_weeks: int = 12, today: dt.date | None = None) -> Fo
 
     today = today or timezone.localdate()
     last_sunday = today - dt.timedelta(days=today.weekday() + 1)
-    series = forecasting.weekly_series(selectors.daily_received_by_category(), end=last_sunday)
+    series = forecasting.weekly_series(selectors.daily_received_series(), end=last_sunday)
     lengths = series.groupby("unique_id").size()
     long_enough = lengths[lengths >= forecasting.history_needed(horizon=horizon_weeks)].index
     series = series[series["unique_id"].isin(long_enough)]
