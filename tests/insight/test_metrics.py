@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from tests.insight.conftest import LONDON, History, at
 from townhall.insight import metrics as registry
@@ -195,7 +196,7 @@ def test_previous_period_and_same_period_last_year() -> None:
 
 def test_every_metric_is_described_and_public_ones_have_a_base() -> None:
     """A public metric without a base could never be withheld when it rests on too few requests."""
-    measures = dict.fromkeys((*selectors.MEASURES, "signups", "active", "managers"), 7)
+    measures = dict.fromkeys((*selectors.MEASURES, "signups", "active", "managers", "published"), 7)
     totals = Totals(measures=measures, received_by_channel=dict.fromkeys(Channel.values, 7))
     for metric in registry.metrics():
         assert metric.name, metric.key
@@ -241,3 +242,19 @@ def test_changes_say_whether_they_are_better_or_worse() -> None:
     assert views[0].change == "up 2.5 percentage points, better"
     assert views[1].change == "up 10.0%, worse"
     assert views[2].change == "down 10.0%", "more or fewer requests is neither better nor worse"
+
+
+def test_datasets_published_counts_public_first_publications(db: None) -> None:
+    from tests.opendata.ckan_fixtures import make_catalogue
+    from townhall.opendata.models import Dataset
+
+    catalogue = make_catalogue()
+    today = timezone.localdate()
+    filters = Filters(start=today - dt.timedelta(days=1), end=today)
+    public = [d for d in Dataset.objects.all() if d.state == "active" and not d.private and d.published_at]
+
+    assert public, "the catalogue publishes some datasets"
+    assert selectors.metric_value(_metric("datasets_published"), filters) == len(public)
+    assert catalogue.draft.published_at is None
+    series = selectors.metric_series(_metric("datasets_published"), filters, grain="day")
+    assert sum(p.value or 0 for p in series) == len(public)

@@ -40,7 +40,9 @@ MEASURES: tuple[Measure, ...] = (
     Measure("Reduced number of data breaches", not_measured_because=NOT_HERE),
     Measure(
         "Maximised publication of council data using open data standards",
-        not_measured_because="Will be measured by the open data portal once it is in use.",
+        ("datasets_published",),
+        "How many datasets we publish for the first time each month on our open data portal, under open "
+        "licences and readable by standard open data tools.",
     ),
     Measure(
         "Reduced number of, and time to respond to, Freedom of Information requests",

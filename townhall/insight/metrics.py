@@ -34,6 +34,7 @@ class Source(enum.StrEnum):
     REQUESTS = "requests"
     ACCOUNTS = "accounts"
     DASHBOARDS = "dashboards"
+    OPEN_DATA = "open_data"
 
 
 # Dimensions a request metric can be split by; time grains are offered for every metric.
@@ -330,6 +331,17 @@ for _metric in (
         compute=lambda totals: _ratio(totals.get("managers_viewing"), totals.get("managers")),
         public=True,
         base=lambda totals: totals.get("managers"),
+    ),
+    Metric(
+        key="datasets_published",
+        name="Open datasets published",
+        description="Datasets the council published on its open data portal for the first time in the period.",
+        unit=Unit.COUNT,
+        owner="Head of Digital",
+        source=Source.OPEN_DATA,
+        compute=_count("published"),
+        public=True,
+        base=lambda totals: totals.get("published"),
     ),
 ):
     register(_metric)

@@ -35,6 +35,7 @@ from townhall.insight.models import (
     RollupState,
     SignInDay,
 )
+from townhall.opendata import selectors as opendata_selectors
 from townhall.service_requests import selectors as request_selectors
 
 LONDON = ZoneInfo("Europe/London")
@@ -189,12 +190,29 @@ def _dashboard_totals(filters: Filters, *, split: str) -> dict[object, Totals]:
     return dict(result)
 
 
+def _open_data_totals(filters: Filters, *, split: str) -> dict[object, Totals]:
+    published = opendata_selectors.datasets_first_published(
+        published_from=london_midnight(filters.start),
+        published_before=london_midnight(filters.end + dt.timedelta(days=1)),
+    )
+    result: dict[object, Totals] = defaultdict(Totals)
+    if split in GRAINS:
+        day = TruncDate("published_at", tzinfo=LONDON)
+        for row in published.annotate(split=_trunc(split, day)).values("split").annotate(n=Count("pk")).order_by():
+            result[_as_date(row["split"])].measures["published"] = row["n"]
+    else:
+        result[None].measures["published"] = published.count()
+    return dict(result)
+
+
 def totals_by(source: Source, filters: Filters, *, split: str = "") -> dict[object, Totals]:
     """Sums for the slice, keyed by period start (a grain), dimension id (a dimension) or None (no split)."""
     if source is Source.REQUESTS:
         return _request_totals(filters, split=split)
     if source is Source.ACCOUNTS:
         return _account_totals(filters, split=split)
+    if source is Source.OPEN_DATA:
+        return _open_data_totals(filters, split=split)
     return _dashboard_totals(filters, split=split)
 
 

@@ -8,6 +8,7 @@ and draft datasets only when they ask (include_private / include_drafts), as in 
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -379,3 +380,8 @@ def resource_show(*, user: AnyUser, resource_id: str, site_url: str) -> dict[str
 
 def api_token_of(*, user: User, token_id: uuid.UUID) -> ApiToken | None:
     return ApiToken.objects.filter(user=user, pk=token_id).first()
+
+
+def datasets_first_published(*, published_from: dt.datetime, published_before: dt.datetime) -> QuerySet[Dataset]:
+    """Public datasets first published in [published_from, published_before): Insight's "datasets published"."""
+    return Dataset.objects.filter(_public_q(), published_at__gte=published_from, published_at__lt=published_before)
