@@ -288,3 +288,21 @@ def test_forecast_alert_fires_when_last_week_left_the_forecast_range(history: Hi
     assert services.alerts_check(today=week + dt.timedelta(days=8)) == 1
     message = OutboxMessage.objects.get(destination=manager.email)
     assert "outside the forecast range 0 to 1 last week" in message.payload["text"]
+
+
+def test_counts_of_datasets_are_not_withheld_like_counts_of_people(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One dataset published in March: the public figure says 1, where 1 report would say "Fewer than 5"."""
+    import townhall.insight.public_views as public_views
+    from tests.opendata.ckan_fixtures import make_catalogue
+    from townhall.opendata.models import Dataset
+
+    make_catalogue()
+    Dataset.objects.update(published_at=None)
+    Dataset.objects.filter(name="street-trees").update(published_at=at(dt.date(2026, 3, 10)))
+    monkeypatch.setattr(public_views.timezone, "localdate", lambda: dt.date(2026, 4, 1))
+
+    payload = json.loads(Client().get("/performance/measures.json").content)
+    march = next(f for f in payload["figures"] if f["metric"] == "datasets_published" and f["month"] == "2026-03")
+
+    assert march["value"] == 1
+    assert march["withheld"] is False

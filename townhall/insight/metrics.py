@@ -96,6 +96,8 @@ class Metric:
     higher_is_better: bool | None = True
     # The count a rate rests on, so public cells built on fewer than 5 requests are withheld.
     base: Callable[[Totals], int] = lambda totals: 0
+    # False for counts of things, not people (datasets), which need no small-count withholding.
+    about_people: bool = True
 
 
 _REGISTRY: dict[str, Metric] = {}
@@ -342,6 +344,7 @@ for _metric in (
         compute=_count("published"),
         public=True,
         base=lambda totals: totals.get("published"),
+        about_people=False,
     ),
 ):
     register(_metric)

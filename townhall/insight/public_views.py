@@ -38,7 +38,10 @@ def _window(today: dt.date) -> Filters:
 def _public_series(filters: Filters) -> dict[str, list[Point]]:
     wanted = metric_registry.metrics(public_only=True)
     series = selectors.metric_series_many(wanted, filters, grain="month")
-    return {key: selectors.withhold_small(points) for key, points in series.items()}
+    by_key = {m.key: m for m in wanted}
+    return {
+        key: selectors.withhold_small(points) if by_key[key].about_people else points for key, points in series.items()
+    }
 
 
 def _measure_rows(filters: Filters) -> list[dict[str, Any]]:
@@ -62,7 +65,7 @@ def _measure_rows(filters: Filters) -> list[dict[str, Any]]:
                         points=points,
                         csv_href=reverse("performance_csv"),
                         key_heading="Month",
-                        withheld=True,
+                        withheld=metric.about_people,
                     ),
                     "latest": presentation.format_value(metric, points[-1].value, withheld=points[-1].base > 0),
                     "latest_label": points[-1].label,
