@@ -26,6 +26,11 @@ urlpatterns = [
     path("api/", include("townhall.opendata.ckan_urls")),
     path("dataset/", include("townhall.opendata.download_urls")),
     path("data/", include("townhall.opendata.public_urls")),
+    # DCAT: /catalog.ttl|.jsonld|.rdf and /dataset/<name>.ttl|.jsonld|.rdf (opendata).
+    path("", include("townhall.opendata.dcat_urls")),
+    path("staff/open-data/", include("townhall.opendata.staff_urls")),
+    path("staff/information-assets/", include("townhall.catalogue.staff_urls")),
+    path("staff/citizen-index/", include("townhall.people.staff_urls")),
     path("staff/insight/", include("townhall.insight.staff_urls")),
     path("performance/", include("townhall.insight.urls")),
     path("staff/requests/", include("townhall.service_requests.backoffice_urls")),

@@ -213,12 +213,77 @@ class Resource(models.Model):
     last_modified = models.DateTimeField(null=True, blank=True)
     metadata_modified = models.DateTimeField(default=timezone.now)
     datastore_active = models.BooleanField(default=False)
+    table_schema = models.JSONField(
+        null=True, blank=True, help_text="Table Schema (tabular files): inferred, then edited by a steward."
+    )
+    current_version = models.ForeignKey(
+        "ResourceVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering: ClassVar = ["dataset", "position", "created"]
 
     def __str__(self) -> str:
         return self.name or str(self.id)
+
+
+class ResourceVersion(models.Model):
+    """One accepted upload of a resource's file. Immutable: a new upload makes a new version; old ones stay."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(help_text="1, 2, 3… within the resource.")
+    file = models.FileField(upload_to="opendata/versions/%Y/%m/")
+    filename = models.CharField(max_length=250)
+    format = models.CharField(max_length=50, blank=True)
+    mimetype = models.CharField(max_length=120, blank=True)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    row_count = models.PositiveBigIntegerField(null=True, blank=True, help_text="Data rows, for tabular files.")
+    table_schema = models.JSONField(null=True, blank=True, help_text="Schema validated against.")
+    change_summary = models.JSONField(
+        default=dict, blank=True, help_text="Versus the previous version: rows_added, rows_removed, rows_changed."
+    )
+    change_note = models.TextField(blank=True, help_text="What changed, in the uploader's words.")
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="opendata_resource_versions"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["resource", "-number"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["resource", "number"], name="opendata_version_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} v{self.number}"
+
+
+class DatastoreTableState(models.TextChoices):
+    PENDING = "pending", "Waiting to load"
+    LOADING = "loading", "Loading"
+    ACTIVE = "active", "Loaded"
+    FAILED = "failed", "Load failed"
+
+
+class DatastoreTable(models.Model):
+    """The queryable database table holding a tabular resource's current version (CKAN's datastore)."""
+
+    resource = models.OneToOneField(Resource, on_delete=models.CASCADE, related_name="datastore_table")
+    table_name = models.CharField(max_length=63, unique=True)
+    version = models.ForeignKey(ResourceVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    fields = models.JSONField(default=list, help_text='[{"id", "type" (PostgreSQL names)}], _id excluded.')
+    primary_key = models.JSONField(default=list, blank=True, help_text="Key fields (datastore_upsert).")
+    indexes = models.JSONField(default=list, blank=True)
+    row_count = models.PositiveBigIntegerField(default=0)
+    state = models.CharField(max_length=20, choices=DatastoreTableState.choices, default=DatastoreTableState.PENDING)
+    rows_loaded = models.PositiveBigIntegerField(default=0, help_text="Progress while loading.")
+    error = models.TextField(blank=True)
+    loaded_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.table_name
 
 
 def token_digest(raw_token: str) -> str:

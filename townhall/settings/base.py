@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "townhall.people",
     "townhall.insight",
     "townhall.opendata",
+    "townhall.catalogue",
     # django-ninja's own Swagger UI files and template, so /api/v1/docs loads nothing from a CDN.
     "ninja",
     "townhall.demo",

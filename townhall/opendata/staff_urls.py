@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the work in progress (see the app's README)."""
+
+urlpatterns: list = []
