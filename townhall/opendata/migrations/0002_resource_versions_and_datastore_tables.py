@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='resource',
             name='table_schema',
-            field=models.JSONField(blank=True, help_text='Frictionless Table Schema for tabular files: inferred, then edited by a steward.', null=True),
+            field=models.JSONField(blank=True, help_text='Table Schema (tabular files): inferred, then edited by a steward.', null=True),
         ),
         migrations.CreateModel(
             name='ResourceVersion',
@@ -32,8 +32,8 @@ class Migration(migrations.Migration):
                 ('sha256', models.CharField(max_length=64)),
                 ('size', models.PositiveBigIntegerField()),
                 ('row_count', models.PositiveBigIntegerField(blank=True, help_text='Data rows, for tabular files.', null=True)),
-                ('table_schema', models.JSONField(blank=True, help_text='The Table Schema this version was validated against.', null=True)),
-                ('change_summary', models.JSONField(blank=True, default=dict, help_text='Against the previous version: {"rows_added", "rows_removed", "rows_changed"}.')),
+                ('table_schema', models.JSONField(blank=True, help_text='Schema validated against.', null=True)),
+                ('change_summary', models.JSONField(blank=True, default=dict, help_text='Versus the previous version: rows_added, rows_removed, rows_changed.')),
                 ('change_note', models.TextField(blank=True, help_text="What changed, in the uploader's words.")),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='opendata_resource_versions', to=settings.AUTH_USER_MODEL)),
@@ -48,8 +48,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('table_name', models.CharField(max_length=63, unique=True)),
-                ('fields', models.JSONField(default=list, help_text='[{"id": …, "type": "text|numeric|int4|timestamp|…"}], _id excluded.')),
-                ('primary_key', models.JSONField(blank=True, default=list, help_text='Field ids forming the key, for datastore_upsert.')),
+                ('fields', models.JSONField(default=list, help_text='[{"id", "type" (PostgreSQL names)}], _id excluded.')),
+                ('primary_key', models.JSONField(blank=True, default=list, help_text='Key fields (datastore_upsert).')),
                 ('indexes', models.JSONField(blank=True, default=list)),
                 ('row_count', models.PositiveBigIntegerField(default=0)),
                 ('state', models.CharField(choices=[('pending', 'Waiting to load'), ('loading', 'Loading'), ('active', 'Loaded'), ('failed', 'Load failed')], default='pending', max_length=20)),
