@@ -15,7 +15,7 @@ fi
 version() { node -p "require('./$NM/$1/package.json').version"; }
 
 rm -rf "$OUT"
-mkdir -p "$OUT/govuk-frontend" "$OUT/htmx" "$OUT/leaflet"
+mkdir -p "$OUT/govuk-frontend" "$OUT/htmx" "$OUT/leaflet" "$OUT/vega"
 
 # GOV.UK Frontend: our own Sass build (council colours, arial, no fonts, no crest), plus the stock JS module.
 npx sass --pkg-importer=node --style=compressed --no-source-map scss/council.scss "$OUT/govuk-frontend/council.min.css"
@@ -27,6 +27,14 @@ cp "$NM/htmx.org/dist/htmx.min.js" "$NM/htmx.org/LICENSE" "$OUT/htmx/"
 
 cp "$NM/leaflet/dist/leaflet.js" "$NM/leaflet/dist/leaflet.css" "$NM/leaflet/LICENSE" "$OUT/leaflet/"
 cp -r "$NM/leaflet/dist/images" "$OUT/leaflet/"
+
+# Vega, Vega-Lite and vega-embed redraw Insight's server-drawn charts interactively when scripts run.
+# Vega-Lite is pinned to the version vl-convert renders on the server, so both draw the same chart.
+cp "$NM/vega/build/vega.min.js" "$NM/vega-lite/build/vega-lite.min.js" "$NM/vega-embed/build/vega-embed.min.js" "$OUT/vega/"
+# The vega npm package ships no licence file; ours is the BSD-3-Clause text from the vega repository.
+cp licences/vega-LICENSE.txt "$OUT/vega/LICENSE-vega.txt"
+cp "$NM/vega-lite/LICENSE" "$OUT/vega/LICENSE-vega-lite.txt"
+cp "$NM/vega-embed/LICENSE" "$OUT/vega/LICENSE-vega-embed.txt"
 
 # The .map files are not vendored, and whitenoise's manifest storage fails collectstatic on a
 # sourceMappingURL that names a missing file, so strip those comments.
@@ -52,6 +60,7 @@ Installing or running Townhall never needs npm; these files are served by Django
 | \`govuk-frontend/\` | \`govuk-frontend\` | $(version govuk-frontend) | MIT (\`govuk-frontend/LICENSE.txt\`) | \`council.min.css\`: compiled from \`frontend/scss/council.scss\` with \`sass\` $(version sass) (council colours, arial, no GDS Transport, no @font-face, no crown or crest); \`govuk-frontend.min.js\`: unmodified ES module |
 | \`htmx/\` | \`htmx.org\` | $(version htmx.org) | 0BSD (\`htmx/LICENSE\`) | \`htmx.min.js\`, unmodified |
 | \`leaflet/\` | \`leaflet\` | $(version leaflet) | BSD-2-Clause (\`leaflet/LICENSE\`) | \`leaflet.js\`, \`leaflet.css\`, \`images/\`, unmodified |
+| \`vega/\` | \`vega\`, \`vega-lite\`, \`vega-embed\` | $(version vega), $(version vega-lite), $(version vega-embed) | BSD-3-Clause (\`vega/LICENSE-*.txt\`) | the three \`.min.js\` builds, unmodified |
 
 The only change to the copied files is the removal of \`sourceMappingURL\` comments (the source maps are not vendored).
 GOV.UK Frontend's fonts and images are deliberately not vendored: GDS Transport and the crown and crest are for GOV.UK only.

@@ -104,3 +104,26 @@ def test_dashboards_work_without_javascript(signed_in_context, staff_with_mfa: U
     page.locator("main").get_by_role("button", name="Apply filters").click()
     page.wait_for_url("**channel=phone**")
     assert "Requests received" in page.locator("main").inner_text()
+
+
+def test_charts_are_redrawn_in_the_page_when_javascript_runs(
+    signed_in_context, staff_with_mfa: User, insight_world
+) -> None:  # type: ignore[no-untyped-def]
+    page = support.open_page(signed_in_context(staff_with_mfa, mfa=True), f"/staff/insight/?{RANGE}")
+    holders = page.locator("[data-chart-spec]")
+    assert holders.count() >= 4
+    page.wait_for_function(
+        "document.querySelectorAll('.insight-chart--interactive').length"
+        " === document.querySelectorAll('[data-chart-spec]').length"
+    )
+    for index in range(holders.count()):
+        holder = holders.nth(index)
+        assert holder.get_attribute("aria-hidden") == "true", "the table stays the accessible version"
+        assert holder.locator("svg").count() == 1, "the server's drawing is replaced, not doubled"
+        assert holder.locator("svg.marks").count() == 1, "drawn by Vega in the page"
+    received = page.locator("figure", has_text="Requests received").first
+    received.locator("svg.marks .mark-rect path").first.hover()
+    tooltip = page.locator("#vg-tooltip-element")
+    tooltip.wait_for(state="visible")
+    assert "Requests received" in tooltip.inner_text()
+    check_page(page)

@@ -55,12 +55,17 @@ class Figure:
     id: str
     title: str
     metric: Metric
-    spec_json: str
+    spec: dict[str, Any]
     svg: str
     rows: list[TableRow]
     csv_href: str
     key_heading: str
     base_heading: str = "Based on"
+
+    @property
+    def spec_id(self) -> str:
+        """The id of the script element holding the spec, for the browser's interactive redraw."""
+        return f"{self.id}-spec"
 
     @property
     def show_base(self) -> bool:
@@ -91,7 +96,7 @@ def figure(
         id=id,
         title=title,
         metric=metric,
-        spec_json=charts.spec_json(spec),
+        spec=spec,
         svg=charts.svg(spec),
         rows=rows,
         csv_href=csv_href,
