@@ -34,6 +34,7 @@ $(VENV)/.installed-dev: requirements/dev.lock pyproject.toml $(VENV)/.installed-
 run: $(VENV)/.installed-run pdf-libs ## Install, migrate, load the demo borough if empty, serve on http://127.0.0.1:$${TOWNHALL_PORT:-8000}
 	$(TOWNHALL) migrate --noinput
 	$(TOWNHALL) demo --if-empty --scale small --seed 1
+	$(TOWNHALL) insight forecast --if-missing
 	$(TOWNHALL) demo logins
 	$(TOWNHALL) serve
 
@@ -73,6 +74,7 @@ demo-reset: $(VENV)/.installed-run ## Wipe var/ and regenerate the demo borough
 	rm -rf var
 	$(TOWNHALL) migrate --noinput
 	$(TOWNHALL) demo --scale small --seed 1
+	$(TOWNHALL) insight forecast
 	$(TOWNHALL) demo logins
 
 lock: $(BIN)/python ## Re-resolve requirements/*.lock from pyproject.toml

@@ -8,7 +8,10 @@ whole weeks, stores a forecast with its backtest scores, and the forecasts page 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import re
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -79,6 +82,12 @@ def test_forecast_page_shows_accuracy_and_officer_hours(pothole: Category, borou
 
     assert "Backtest: MASE" in text
     assert f">{floatformat(first.mean * 45 / 60, 1)}<" in text, "officer hours = forecast x 45 minutes"
+    # The borough and each area are drawn (band and line); the categories are tables only.
+    charts = re.findall(r'data-chart-spec="(forecast-\d+-spec)"', text)
+    assert len(charts) == 2, "one chart for the borough, one for the Northfield area"
+    spec = json.loads(re.search(rf'<script id="{charts[0]}" type="application/json">(.*?)</script>', text, re.S)[1])
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["area", "line"]
+    assert len(spec["data"]["values"]) == 12
 
 
 def test_too_little_history_stores_nothing(pothole: Category, borough: Borough) -> None:  # noqa: F811
@@ -110,3 +119,22 @@ def test_wards_are_grouped_into_four_areas_west_to_east(db: None) -> None:
     assert names["Ward 0"] == "West"
     assert names["Ward 5"] == "East"
     assert sorted(set(names.values())) == sorted(selectors.AREA_NAMES)
+
+
+def test_forecast_if_missing_leaves_a_stored_forecast_alone(borough: Borough) -> None:  # noqa: F811
+    services.forecast_store(method="AutoETS", horizon_weeks=1, history_weeks=104, backtest={"series": {}}, points=[])
+    out = StringIO()
+
+    call_command("insight", "forecast", "--if-missing", stdout=out)
+
+    assert "already stored" in out.getvalue()
+    assert ForecastRun.objects.count() == 1
+
+
+def test_forecast_if_missing_runs_when_there_is_none(borough: Borough) -> None:  # noqa: F811
+    out = StringIO()
+
+    call_command("insight", "forecast", "--if-missing", stdout=out)
+
+    assert "Not enough history" in out.getvalue(), "it tried: without requests there is nothing to forecast"
+    assert ForecastRun.objects.count() == 0

@@ -93,6 +93,44 @@ def breakdown_spec(metric: Metric, points: Sequence[Point], *, title: str) -> di
     }
 
 
+def forecast_spec(points: Sequence[dict[str, Any]], *, title: str) -> dict[str, Any]:
+    """Expected requests per week as a line, inside its 80% range as a shaded band."""
+    values = [
+        {"week": p["week"].isoformat(), "mean": p["mean"], "lower": p["lower"], "upper": p["upper"]} for p in points
+    ]
+    week = {"field": "week", "type": "temporal", "timeUnit": "yearmonthdate", "title": "Week starting"}
+    return {
+        "$schema": SCHEMA,
+        "description": title,
+        "width": 560,
+        "height": 200,
+        "data": {"values": values},
+        "encoding": {"x": week},
+        "layer": [
+            {
+                "mark": {"type": "area", "color": "#d2e2f1"},
+                "encoding": {
+                    "y": {"field": "lower", "type": "quantitative", "title": "Requests a week"},
+                    "y2": {"field": "upper"},
+                },
+            },
+            {
+                "mark": {"type": "line", "point": True, "tooltip": True},
+                "encoding": {
+                    "y": {"field": "mean", "type": "quantitative"},
+                    "tooltip": [
+                        {"field": "week", "type": "temporal", "title": "Week starting", "format": "%-d %b %Y"},
+                        {"field": "mean", "type": "quantitative", "title": "Expected", "format": ",.0f"},
+                        {"field": "lower", "type": "quantitative", "title": "80% range from", "format": ",.0f"},
+                        {"field": "upper", "type": "quantitative", "title": "80% range to", "format": ",.0f"},
+                    ],
+                },
+            },
+        ],
+        "config": _CONFIG,
+    }
+
+
 def choropleth_spec(
     metric: Metric, ward_outlines: dict[str, Any], values_by_code: dict[str, float | None], *, title: str
 ) -> dict[str, Any]:

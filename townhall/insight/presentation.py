@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -102,6 +102,30 @@ def figure(
         csv_href=csv_href,
         key_heading=key_heading,
     )
+
+
+@dataclass(frozen=True)
+class ForecastChart:
+    """A forecast's drawing; the forecast table beside it is its accessible version."""
+
+    spec_id: str
+    spec: dict[str, Any]
+    svg: str
+
+
+def forecast_rows_charted(rows: Sequence[dict[str, Any]], *, charted: Callable[[str], bool]) -> list[dict[str, Any]]:
+    """The forecast rows, with a `chart` for the series `charted` picks (None for the rest).
+
+    Charts go to the borough and its areas only: one per category would be a wall of them.
+    """
+    out = []
+    for index, row in enumerate(rows):
+        chart = None
+        if charted(row["series"]) and row["points"]:
+            spec = charts.forecast_spec(row["points"], title=f"{row['name']}: requests expected per week")
+            chart = ForecastChart(spec_id=f"forecast-{index}-spec", spec=spec, svg=charts.svg(spec))
+        out.append({**row, "chart": chart})
+    return out
 
 
 @dataclass(frozen=True)

@@ -344,6 +344,11 @@ def forecasts(request: HttpRequest) -> HttpResponse:
     run = selectors.forecast_latest()
     context: dict[str, Any] = {"run": run}
     if run is not None:
-        context.update(selectors.forecast_overview(run=run))
+        overview = selectors.forecast_overview(run=run)
+        context["summary"] = overview["summary"]
+        context["rows"] = presentation.forecast_rows_charted(
+            overview["rows"],
+            charted=lambda series: series == selectors.ALL_SERIES or series.startswith(selectors.AREA_PREFIX),
+        )
     services.dashboard_view_record(user=_user(request), dashboard="forecasts")
     return render(request, "insight/forecasts.html", context)
