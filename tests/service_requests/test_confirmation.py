@@ -59,7 +59,7 @@ def test_unconfirmed_reports_are_in_no_queue_list_map_or_api(pothole, teams: Tea
         assert queue == {live.reference}
         assert selectors.service_request_for_staff(acting_user=user, request_id=created.pk) is None
     assert set(selectors.public_service_requests().values_list("reference", flat=True)) == {live.reference}
-    assert [r.reference for r in selectors.public_service_requests_search()] == [live.reference]
+    assert [r["reference"] for r in selectors.public_service_requests_search()] == [live.reference]
     assert selectors.public_request_by_reference(reference=created.reference) is None
     assert Client().get(f"/report/{created.reference}/").status_code == 404
     assert signed_in(officer).get(f"/staff/requests/{created.pk}/").status_code == 404

@@ -38,7 +38,7 @@ from townhall.open311.renderers import XML, render, render_errors, w3c_datetime
 from townhall.places import selectors as place_selectors
 from townhall.service_requests import selectors, services
 from townhall.service_requests.constants import Channel, open311_extended_status, open311_status
-from townhall.service_requests.models import Category, Question, RequestUpdate, ServiceRequest
+from townhall.service_requests.models import Category, Question, RequestUpdate
 
 ViewFunc = Callable[..., HttpResponse]
 # FixMyStreet's multipart photo fields on POST requests and servicerequestupdates.
@@ -83,39 +83,37 @@ def _photo_url(request: HttpRequest, reference: str, photo_ids: list[int]) -> st
     return request.build_absolute_uri(services.public_photo_path(reference=reference, photo_id=photo_ids[0]))
 
 
-def _request_row(
-    service_request: ServiceRequest, *, media_url: str | None = None, extensions: bool = False
-) -> dict[str, Any]:
-    """Public fields only (see selectors.public_service_requests); with `extensions`, FixMyStreet's
-    extended_attributes (the extended status and other reporter-free fields)."""
-    # The moderated text where staff redacted the description (selectors.public_service_requests).
-    description = str(getattr(service_request, "public_description", "") or "")[:4000] or None
-    row = {
-        "service_request_id": service_request.reference,
-        "status": open311_status(service_request.status).value,
-        "status_notes": getattr(service_request, "latest_public_message", None) or None,
-        "service_name": service_request.category.name,
-        "service_code": service_request.category.service_code,
+def _request_row(row: dict[str, Any], *, media_url: str | None = None, extensions: bool = False) -> dict[str, Any]:
+    """One public request (a row of selectors.public_service_requests_search: public fields only); with
+    `extensions`, FixMyStreet's extended_attributes (the extended status and other reporter-free fields)."""
+    # The moderated text where staff redacted the description.
+    description = str(row["public_description"] or "")[:4000] or None
+    found = {
+        "service_request_id": row["reference"],
+        "status": open311_status(row["status"]).value,
+        "status_notes": row["latest_public_message"] or None,
+        "service_name": row["category__name"],
+        "service_code": row["category__service_code"],
         "description": description,
         "agency_responsible": settings.TOWNHALL_BRANDING.council_name,
         "service_notice": None,
-        "requested_datetime": w3c_datetime(service_request.received_at),
-        "updated_datetime": w3c_datetime(service_request.updated_at),
-        "expected_datetime": w3c_datetime(service_request.sla_due_at),
-        "address": service_request.address_string or None,
-        "address_id": str(service_request.uprn) if service_request.uprn is not None else None,
+        "requested_datetime": w3c_datetime(row["received_at"]),
+        "updated_datetime": w3c_datetime(row["updated_at"]),
+        "expected_datetime": w3c_datetime(row["sla_due_at"]),
+        "address": row["address_string"] or None,
+        "address_id": str(row["uprn"]) if row["uprn"] is not None else None,
         "zipcode": None,
-        "lat": service_request.lat,
-        "long": service_request.lng,
+        "lat": row["lat"],
+        "long": row["lng"],
         "media_url": media_url,
     }
     if extensions:
-        row["extended_attributes"] = {
-            "status": open311_extended_status(service_request.status),
-            "title": service_request.category.name,
+        found["extended_attributes"] = {
+            "status": open311_extended_status(row["status"]),
+            "title": row["category__name"],
             "detail": description,
         }
-    return row
+    return found
 
 
 def rate_limited(view: ViewFunc) -> ViewFunc:
@@ -205,24 +203,24 @@ def request_list(request: HttpRequest, fmt: str) -> HttpResponse:
     return render(fmt, "service_requests", _request_rows(request, found, extensions=form.cleaned_data["extensions"]))
 
 
-def _request_rows(request: HttpRequest, found: list[ServiceRequest], *, extensions: bool) -> list[dict[str, Any]]:
-    photos = open311_selectors.public_photo_ids(request_ids=[item.pk for item in found])
+def _request_rows(request: HttpRequest, found: list[dict[str, Any]], *, extensions: bool) -> list[dict[str, Any]]:
+    photos = open311_selectors.public_photo_ids(request_ids=[row["id"] for row in found])
     return [
         _request_row(
-            item, media_url=_photo_url(request, item.reference, photos.get(item.pk, [])), extensions=extensions
+            row, media_url=_photo_url(request, row["reference"], photos.get(row["id"], [])), extensions=extensions
         )
-        for item in found
+        for row in found
     ]
 
 
 @rate_limited
 @require_GET
 def request_detail(request: HttpRequest, service_request_id: str, fmt: str) -> HttpResponse:
-    found = selectors.public_service_requests().filter(reference=service_request_id.strip().upper()).first()
-    if found is None:
+    found = selectors.public_service_requests_search(references=[service_request_id], limit=1)
+    if not found:
         return render_errors(fmt, 404, [f"Service request {service_request_id} not found"])
     extensions = request.GET.get("extensions", "").strip().lower() == "true"
-    return render(fmt, "service_requests", _request_rows(request, [found], extensions=extensions))
+    return render(fmt, "service_requests", _request_rows(request, found, extensions=extensions))
 
 
 @rate_limited
