@@ -130,5 +130,5 @@ def test_the_daily_cleanup_command(pothole, capsys) -> None:
     old, _ = waiting_report(pothole)
     ServiceRequest.objects.filter(pk=old.pk).update(received_at=timezone.now() - dt.timedelta(days=8))
     call_command("reports_cleanup")
-    assert "Deleted 0 draft photo(s) and 1 unconfirmed report(s)." in capsys.readouterr().out
+    assert "Deleted 0 draft photo(s), 1 unconfirmed report(s) and 0 orphaned file(s)." in capsys.readouterr().out
     assert not ServiceRequest.objects.exists()

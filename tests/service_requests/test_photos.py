@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -15,13 +16,13 @@ from PIL import Image
 from pytest_django.fixtures import Settings
 
 from tests.service_requests.conftest import Teams, make_category
-from tests.service_requests.test_backoffice_queue import make_staff, report, signed_in
+from tests.service_requests.test_backoffice_queue import NORTH_POINT, make_staff, report, signed_in
 from tests.service_requests.test_report_helpers import POSTCODE, UPRN, draft_url, page, path_of, start, to_check
 from townhall.accounts.constants import StaffRole
 from townhall.service_requests import services
-from townhall.service_requests.constants import PhotoPolicy
+from townhall.service_requests.constants import Channel, PhotoPolicy
 from townhall.service_requests.models import Category, RequestPhoto, ServiceRequest
-from townhall.service_requests.photos import MAX_UPLOAD_BYTES, photo_prepare
+from townhall.service_requests.photos import MAX_PHOTOS, MAX_UPLOAD_BYTES, photo_prepare
 
 pytestmark = pytest.mark.django_db
 
@@ -325,3 +326,32 @@ def test_stale_draft_photos_are_deleted_with_their_files(pothole, media_root: Pa
     assert set(RequestPhoto.objects.values_list("pk", flat=True)) == {fresh.pk, attached.pk}
     assert not old_file.exists()
     assert (media_root / fresh.image.name).exists()
+
+
+def test_files_left_by_a_rolled_back_report_are_swept_once_a_day_old(pothole, media_root: Path) -> None:
+    kept = services.request_photo_store(prepared=photo_prepare(upload(jpeg())), request=report(pothole))
+    too_many = [photo_prepare(upload(jpeg())) for _ in range(MAX_PHOTOS + 1)]
+    before = set((media_root / "request-photos").iterdir())
+    with pytest.raises(ValidationError):  # the fourth photo is refused: the request and its rows roll back
+        services.service_request_create_with_photos(
+            photos=too_many,
+            acting_user=None,
+            category=pothole,
+            description="A deep hole",
+            channel=Channel.OPEN311,
+            lat=NORTH_POINT[0],
+            lng=NORTH_POINT[1],
+            answers={"depth": "deep"},
+            contact=services.ReporterContact(name="Ann", email="ann@example.org"),
+        )
+    assert ServiceRequest.objects.count() == 1
+    orphans = set((media_root / "request-photos").iterdir()) - before
+    assert len(orphans) == MAX_PHOTOS, "the stored files outlive the rollback"
+    assert services.media_orphans_delete() == 0, "too young: their transaction might still be running"
+
+    old = (timezone.now() - dt.timedelta(days=2)).timestamp()
+    for path in [*orphans, media_root / kept.image.name]:
+        os.utime(path, (old, old))
+    assert services.media_orphans_delete() == MAX_PHOTOS
+    assert not any(path.exists() for path in orphans)
+    assert (media_root / kept.image.name).exists(), "a file with its row stays, however old"

@@ -1377,6 +1377,33 @@ def draft_photos_delete_stale(*, now: dt.datetime | None = None) -> int:
     return len(stale)
 
 
+# Files younger than this are left alone by the orphan sweep: their row may be in a transaction still running.
+ORPHAN_FILE_GRACE = dt.timedelta(days=1)
+_FILE_FOLDERS = ((RequestPhoto, "image", "request-photos"), (RequestDocument, "file", "request-documents"))
+
+
+def media_orphans_delete(*, now: dt.datetime | None = None) -> int:
+    """Delete photo and document files that no row points to, once older than a day (run daily).
+
+    A file is written before its row, so a transaction that rolls back after storing a photo
+    (a later photo refused, the database gone) leaves the file behind; this is where it goes.
+    """
+    cutoff = (now or timezone.now()) - ORPHAN_FILE_GRACE
+    deleted = 0
+    for model, field_name, folder in _FILE_FOLDERS:
+        storage = model._meta.get_field(field_name).storage  # type: ignore[union-attr]
+        if not storage.exists(folder):
+            continue
+        _, names = storage.listdir(folder)
+        candidates = {f"{folder}/{name}" for name in names}
+        known = set(model.objects.filter(**{f"{field_name}__in": candidates}).values_list(field_name, flat=True))
+        for name in sorted(candidates - known):
+            if storage.get_modified_time(name) < cutoff:
+                storage.delete(name)
+                deleted += 1
+    return deleted
+
+
 @transaction.atomic
 def unconfirmed_requests_delete(*, now: dt.datetime | None = None) -> int:
     """Delete anonymous reports never confirmed by email within 7 days, with their photos (run daily)."""

@@ -1,8 +1,9 @@
 """`townhall reports_cleanup`: delete what residents started but never finished.
 
 Schedule it daily (cron or a systemd timer, like `townhall notify deliver`): photos
-uploaded to drafts nobody submitted within a day, and anonymous reports nobody
-confirmed by email within 7 days (with their photos).
+uploaded to drafts nobody submitted within a day, anonymous reports nobody
+confirmed by email within 7 days (with their photos), and photo or document files
+left without a row by a rolled-back transaction.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from townhall.service_requests import services
 
 
 class Command(BaseCommand):
-    help = "Delete draft photos older than a day and unconfirmed anonymous reports older than 7 days."
+    help = "Delete stale draft photos, unconfirmed anonymous reports and files left behind by failed writes."
 
     def handle(self, *args: Any, **options: Any) -> None:
         photos = services.draft_photos_delete_stale()
         reports = services.unconfirmed_requests_delete()
-        self.stdout.write(f"Deleted {photos} draft photo(s) and {reports} unconfirmed report(s).")
+        orphans = services.media_orphans_delete()
+        self.stdout.write(
+            f"Deleted {photos} draft photo(s), {reports} unconfirmed report(s) and {orphans} orphaned file(s)."
+        )
