@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from pytest_django.fixtures import Settings
 
@@ -46,6 +47,41 @@ def test_an_email_arrives_with_its_subject_bodies_and_a_message_id_from_its_key(
     assert message.provider_reference == expected_id
     assert message.delivered_at is not None
     assert message.claim_token is None
+
+
+def test_an_unsubscribe_url_becomes_one_click_list_unsubscribe_headers(smtp_server: FakeSmtpServer) -> None:
+    with transaction.atomic():
+        services.email_enqueue(
+            to="rita@example.org",
+            subject="3 new reports near you",
+            text="Stop these emails: https://council.example/reports/alerts/unsubscribe/abc/",
+            unsubscribe_url="https://council.example/reports/alerts/unsubscribe/abc/",
+            idempotency_key="area_alert:1:digest:1",
+        )
+        services.email_enqueue(to="sam@example.org", subject="Hello", text="Hi", idempotency_key="plain:1")
+
+    services.outbox_deliver_due()
+
+    by_recipient = {mail.recipients[0]: mail.message for mail in smtp_server.messages}
+    alert = by_recipient["rita@example.org"]
+    assert alert["List-Unsubscribe"] == "<https://council.example/reports/alerts/unsubscribe/abc/>"
+    assert alert["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert by_recipient["sam@example.org"]["List-Unsubscribe"] is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://council.example/unsubscribe/", "https://council.example/a>b", "https://council.example/a\r\nBcc: x", 7],
+)
+def test_an_unsubscribe_url_must_be_https_and_header_safe(url: object) -> None:
+    with pytest.raises(ValidationError, match="unsubscribe_url"), transaction.atomic():
+        services.outbox_enqueue(
+            channel="email",
+            destination="rita@example.org",
+            payload={"subject": "Hi", "text": "Hi", "unsubscribe_url": url},
+            idempotency_key="bad:1",
+        )
+    assert not OutboxMessage.objects.exists()
 
 
 def test_a_batch_shares_one_smtp_connection(smtp_server: FakeSmtpServer) -> None:

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
 from tests.service_requests.conftest import NORTH_POINT, SOUTH_POINT, Borough, lat_lng
 from tests.service_requests.test_public_reports import SECRETS, graffiti, report, safeguarding
@@ -287,6 +288,18 @@ def test_sign_up_confirm_and_unsubscribe_through_the_pages(client: Client, borou
 
 
 @pytest.mark.django_db
+def test_digests_on_an_https_site_carry_the_one_click_unsubscribe_address(
+    ward_alert: AreaAlert, pothole: Category, settings: Settings
+) -> None:
+    settings.TOWNHALL_SITE_URL = "https://report.council.example"
+    report(pothole, NORTH_POINT)
+    assert services.area_alerts_send(now=timezone.now() + dt.timedelta(seconds=1)) == 1
+    [digest] = digests()
+    token = services.area_alert_unsubscribe_token(ward_alert)
+    assert digest.payload["unsubscribe_url"] == f"https://report.council.example/reports/alerts/unsubscribe/{token}/"
+    assert digest.payload["unsubscribe_url"] in digest.payload["text"]
+
+
 def test_one_click_unsubscribe_needs_no_csrf_token(ward_alert: AreaAlert) -> None:
     client = Client(enforce_csrf_checks=True)
     url = f"/reports/alerts/unsubscribe/{services.area_alert_unsubscribe_token(ward_alert)}/"

@@ -141,6 +141,10 @@ def _json_normalised(value: Any, *, what: str) -> Any:
         raise _invalid(f"The {what} must be JSON (strings, numbers, lists, objects): {error}") from None
 
 
+# A List-Unsubscribe URL goes inside <…> in a header: none of these may appear in it.
+_UNSAFE_IN_HEADER = re.compile(r"[<>\s]")
+
+
 def _validated_payload(channel: Channel, destination: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Check a payload has what its channel's backend will need, before it is stored."""
     if not isinstance(payload, dict):
@@ -157,6 +161,11 @@ def _validated_payload(channel: Channel, destination: str, payload: dict[str, An
             raise _invalid("An email needs a plain text body ('text').")
         if not isinstance(html, str):
             raise _invalid("An email's 'html' must be text.")
+        unsubscribe = payload.get("unsubscribe_url", "")
+        if not isinstance(unsubscribe, str) or (
+            unsubscribe and (urlsplit(unsubscribe).scheme != "https" or _UNSAFE_IN_HEADER.search(unsubscribe))
+        ):
+            raise _invalid("An email's 'unsubscribe_url' must be an https address (RFC 8058 one-click).")
     elif channel == Channel.SMS:
         if not _PHONE_NUMBER.match(destination):
             raise _invalid("A text message needs a phone number such as 07700 900123 or +447700900123.")
@@ -268,13 +277,22 @@ def email_enqueue(
     text: str,
     idempotency_key: str,
     html: str = "",
+    unsubscribe_url: str = "",
     related_type: str = "",
     related_id: str | int = "",
 ) -> OutboxMessage:
-    """An email through the outbox (SMTP, or GOV.UK Notify when NOTIFY_EMAIL_BACKEND says so)."""
+    """An email through the outbox (SMTP, or GOV.UK Notify when NOTIFY_EMAIL_BACKEND says so).
+
+    `unsubscribe_url` (https) becomes the List-Unsubscribe and List-Unsubscribe-Post headers
+    (RFC 8058 one-click) over SMTP, so mail clients offer their own unsubscribe button; the
+    address must accept a POST of `List-Unsubscribe=One-Click`. GOV.UK Notify sets no custom
+    headers, so there only the link in the body remains.
+    """
     payload: dict[str, Any] = {"subject": subject, "text": text}
     if html:
         payload["html"] = html
+    if unsubscribe_url:
+        payload["unsubscribe_url"] = unsubscribe_url
     return outbox_enqueue(
         channel=Channel.EMAIL,
         destination=to,

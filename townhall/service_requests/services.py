@@ -2976,6 +2976,7 @@ def _area_alert_send_one(*, alert_id: int, now: dt.datetime) -> bool:
                 },
             ),
             idempotency_key=f"area_alert:{alert.pk}:digest:{since.timestamp():.6f}",
+            unsubscribe_url=unsubscribe if unsubscribe.startswith("https://") else "",
             related_type="service_requests.areaalert",
             related_id=alert.pk,
         )

@@ -55,11 +55,15 @@ class SmtpEmailSender:
     def send(self, message: OutboxMessage) -> str:
         payload = message.payload
         message_id = email_message_id(message.idempotency_key, domain=message_id_domain())
+        headers = {"Message-ID": message_id}
+        if payload.get("unsubscribe_url"):  # RFC 2369 and RFC 8058 one-click unsubscribe
+            headers["List-Unsubscribe"] = f"<{payload['unsubscribe_url']}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         email = EmailMultiAlternatives(
             subject=str(payload["subject"]),
             body=str(payload["text"]),
             to=[message.destination],
-            headers={"Message-ID": message_id},
+            headers=headers,
             connection=self._open(),
         )
         if payload.get("html"):
