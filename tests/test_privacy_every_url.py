@@ -754,6 +754,10 @@ TABLE: dict[str, Row] = {
         "authorise someone to act for A (GET shows the form only)",
         (get(lambda world: f"/staff/residents/authorise-representative/{world.resident_a.pk}/", STAFF_HOME),),
     ),
+    "staff_resident_preferences": Row(
+        "change A's contact preferences at their request (advisers and case officers; the GET is audited)",
+        (get(lambda world: f"/staff/residents/contact-preferences/{world.resident_a.pk}/", STAFF_HOME),),
+    ),
     "open311_keys": Row("Open311 API keys (administrators)", (get(fixed("/staff/open311/"), ADMINISTRATORS_ONLY),)),
     "open311_key_create": Row("Open311 API keys", (get(fixed("/staff/open311/new/"), ADMINISTRATORS_ONLY),)),
     "open311_key": Row("Open311 API keys", (get(fixed("/staff/open311/1/"), ADMINISTRATORS_ONLY),)),

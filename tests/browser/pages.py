@@ -88,6 +88,7 @@ STAFF_PAGES = [
     pytest.param("/staff/residents/{resident}/", 200, id="staff-resident-reason"),
     pytest.param("/staff/residents/authorise-representative/{resident}/", 200, id="staff-resident-representative"),
     pytest.param("/staff/residents/verify-identity/{resident}/", 200, id="staff-resident-identity"),
+    pytest.param("/staff/residents/contact-preferences/{resident}/", 200, id="staff-resident-preferences"),
     pytest.param("/staff/audit/", 200, id="staff-audit"),
     pytest.param("/staff/audit/?action=resident", 200, id="staff-audit-filtered"),
     pytest.param("/staff/audit/?occurred_from=31%2F2%2F2026", 200, id="staff-audit-filter-error"),

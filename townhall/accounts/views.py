@@ -30,6 +30,7 @@ from townhall.accounts.forms import (
 from townhall.accounts.models import User
 from townhall.myaccount import selectors as myaccount_selectors
 from townhall.myaccount import services as myaccount_services
+from townhall.myaccount.constants import PREFERENCE_HELPER_ROLES
 from townhall.opendata import permissions as opendata_permissions
 
 # Set in the fresh (signed-out) session after a deletion request, so only that browser sees the confirmation.
@@ -186,7 +187,12 @@ def staff_resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404("Page not found") from None
         resident = selectors.resident_get(resident_id=pk)
         single_view = myaccount_selectors.resident_single_view(user=resident) if resident is not None else None
-        return render(request, "accounts/staff_resident_detail.html", {"details": details, "single_view": single_view})
+        context = {
+            "details": details,
+            "single_view": single_view,
+            "can_change_preferences": permissions.has_role(request.user, *PREFERENCE_HELPER_ROLES),
+        }
+        return render(request, "accounts/staff_resident_detail.html", context)
     return render(request, "accounts/staff_resident_reason.html", {"form": form, "resident_id": pk})
 
 

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from townhall.accounts.constants import StaffRole
+
 
 class ContactChannel(models.TextChoices):
     """How a resident prefers to hear from the council about things they did not ask for."""
@@ -65,6 +67,7 @@ EXPORT_RETENTION_DAYS = 7
 FEED_TOKEN_BYTES = 32
 
 ACTION_PREFERENCES_CHANGED = "myaccount.preferences.changed"
+ACTION_PREFERENCES_VIEWED_BY_STAFF = "myaccount.preferences.viewed_by_staff"
 ACTION_CONSENT_GIVEN = "myaccount.consent.given"
 ACTION_CONSENT_WITHDRAWN = "myaccount.consent.withdrawn"
 ACTION_DETAILS_CHANGED = "myaccount.details.changed"
@@ -75,3 +78,15 @@ ACTION_VOLUNTEERS_VIEWED = "myaccount.volunteers.viewed"
 ACTION_IDENTITY_PIN_POSTED = "myaccount.identity.pin_posted"
 ACTION_IDENTITY_VERIFIED = "myaccount.identity.verified"
 OBJECT_TYPE_USER = "accounts.user"
+
+
+# Staff who may change a resident's preferences at their request (information governance reads only).
+PREFERENCE_HELPER_ROLES = (StaffRole.CUSTOMER_SERVICE_ADVISER, StaffRole.CASE_OFFICER)
+
+
+class AskedBy(models.TextChoices):
+    """How a resident asked a member of staff to change their preferences for them."""
+
+    PHONE = "phone", "On the phone"
+    FACE_TO_FACE = "face_to_face", "Face to face"
+    LETTER_OR_EMAIL = "letter_or_email", "By letter or email"

@@ -10,7 +10,8 @@ from django import forms
 from django.utils import timezone
 
 from townhall.accounts.constants import Relationship
-from townhall.myaccount.constants import ContactChannel, TimelineKind
+from townhall.myaccount.constants import AskedBy, ContactChannel, TimelineKind
+from townhall.myaccount.models import CommunicationPreferences
 from townhall.myaccount.services import DetailsInput, PreferencesInput
 from townhall.notify.constants import Topic
 from townhall.places import selectors as place_selectors
@@ -82,6 +83,44 @@ class PreferencesForm(forms.Form):
             personalised_timeline=data["personalised_timeline"],
             interests=tuple(group.pk for group in data["interests"]),
         )
+
+
+def preferences_initial(current: CommunicationPreferences) -> dict[str, Any]:
+    """The preferences form's starting values (the resident's own page and the adviser's)."""
+    return {
+        "channel": current.channel,
+        "topics": [
+            topic
+            for topic in ("service_updates", "consultations", "ward_news", "digital_volunteering")
+            if getattr(current, topic)
+        ],
+        "no_marketing": current.no_marketing,
+        "interests": list(current.interests.all()) if current.pk else [],
+        "personalised_timeline": current.personalised_timeline,
+        "large_print": current.large_print,
+        "easy_read": current.easy_read,
+        "british_sign_language": current.british_sign_language,
+        "preferred_language": current.preferred_language,
+    }
+
+
+class StaffPreferencesForm(PreferencesForm):
+    """The resident's preferences form, for an adviser changing them at the resident's request."""
+
+    asked_by = forms.ChoiceField(
+        label="How did the resident ask for this change?",
+        choices=AskedBy.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how the resident asked for this change"},
+    )
+    note = forms.CharField(
+        label="Note for the record (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example, what the resident said. Do not write anything they would not expect us to keep.",
+        error_messages={"max_length": "Note must be 500 characters or fewer"},
+    )
 
 
 class DetailsForm(forms.Form):

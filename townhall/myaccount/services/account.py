@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.dispatch import Signal
+from django.urls import reverse
 from django.utils import timezone
 
 from townhall.accounts.constants import StaffRole
@@ -35,8 +36,10 @@ from townhall.myaccount.models import (
 )
 from townhall.myaccount.selectors import account as account_selectors
 from townhall.myaccount.selectors import preferences as preference_selectors
+from townhall.notify.services import correspondence_send
 from townhall.places.models import Address, Ward
 from townhall.service_requests.models import CategoryGroup
+from townhall.service_requests.services import site_url
 
 # Sent after the transaction that records a move commits, with `user_id`, `address_uprn`
 # (None for an address typed in), `address_text` and `effective_from`. Other apps connect
@@ -64,7 +67,9 @@ class PreferencesInput:
 
 
 @transaction.atomic
-def preferences_update(*, acting_user: User, user: User, values: PreferencesInput) -> CommunicationPreferences:
+def preferences_update(
+    *, acting_user: User, user: User, values: PreferencesInput, reason: str = ""
+) -> CommunicationPreferences:
     preferences = preference_selectors.preferences_for(user=user)
     preferences.channel = values.channel
     preferences.service_updates = "service_updates" in values.topics
@@ -81,8 +86,49 @@ def preferences_update(*, acting_user: User, user: User, values: PreferencesInpu
     preferences.full_clean(exclude=["user"])
     preferences.save()
     preferences.interests.set(CategoryGroup.objects.filter(pk__in=values.interests))
-    _audit(acting_user=acting_user, user=user, action=constants.ACTION_PREFERENCES_CHANGED)
+    _audit(acting_user=acting_user, user=user, action=constants.ACTION_PREFERENCES_CHANGED, reason=reason)
     return preferences
+
+
+def preferences_view_by_staff(*, acting_user: User, user: User) -> CommunicationPreferences:
+    """A resident's preferences for the adviser about to change them, recorded in the audit log."""
+    _require_helper(acting_user)
+    _audit(acting_user=acting_user, user=user, action=constants.ACTION_PREFERENCES_VIEWED_BY_STAFF)
+    return preference_selectors.preferences_for(user=user)
+
+
+@transaction.atomic
+def preferences_change_for_resident(
+    *, acting_user: User, user: User, values: PreferencesInput, asked_by: str, note: str = ""
+) -> CommunicationPreferences:
+    """An adviser changes a resident's preferences at their request (a phone call, a visit, a letter).
+
+    Audited with how the resident asked, and the resident is told by email and in their
+    inbox, so a change they did not ask for does not go unnoticed.
+    """
+    _require_helper(acting_user)
+    asked = constants.AskedBy(asked_by)
+    reason = f"Asked by the resident {asked.label.lower()}" + (f": {note.strip()}" if note.strip() else "")
+    preferences = preferences_update(acting_user=acting_user, user=user, values=values, reason=reason)
+    correspondence_send(
+        recipient=user,
+        subject="We changed your contact preferences",
+        text=(
+            f"At your request ({asked.label.lower()}), one of our advisers changed how and about what we "
+            "contact you.\n\n"
+            f"Check your preferences: {site_url(reverse('myaccount:preferences'))}\n\n"
+            "If you did not ask for this, contact us."
+        ),
+        idempotency_key=f"myaccount:user:{user.pk}:preferences:{preferences.updated_at.timestamp():.6f}",
+        related_type="accounts.user",
+        related_id=user.pk,
+    )
+    return preferences
+
+
+def _require_helper(acting_user: User) -> None:
+    if not has_role(acting_user, *constants.PREFERENCE_HELPER_ROLES):
+        raise PermissionDenied("Only customer service advisers and case officers change preferences for residents.")
 
 
 @dataclass(frozen=True)

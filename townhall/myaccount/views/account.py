@@ -27,6 +27,7 @@ from townhall.myaccount.forms import (
     PreferencesForm,
     TimelineFilterForm,
     VolunteeringForm,
+    preferences_initial,
 )
 from townhall.myaccount.views.acting import account_context
 from townhall.notify import selectors as notify_selectors
@@ -269,22 +270,7 @@ def address(request: HttpRequest) -> HttpResponse:
 def preferences(request: HttpRequest) -> HttpResponse:
     context = account_context(request)
     current = selectors.preferences_for(user=context.holder)
-    initial = {
-        "channel": current.channel,
-        "topics": [
-            topic
-            for topic in ("service_updates", "consultations", "ward_news", "digital_volunteering")
-            if getattr(current, topic)
-        ],
-        "no_marketing": current.no_marketing,
-        "interests": list(current.interests.all()) if current.pk else [],
-        "personalised_timeline": current.personalised_timeline,
-        "large_print": current.large_print,
-        "easy_read": current.easy_read,
-        "british_sign_language": current.british_sign_language,
-        "preferred_language": current.preferred_language,
-    }
-    form = PreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = PreferencesForm(request.POST if request.method == "POST" else None, initial=preferences_initial(current))
     if request.method == "POST" and form.is_valid():
         services.preferences_update(acting_user=context.signed_in, user=context.holder, values=form.values())
         messages.success(request, "Your communication preferences have been saved.")
