@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
+from django.utils import timezone
 
 from tests.conftest import TEST_PASSWORD
+from tests.service_requests.conftest import NORTH_POINT
+from tests.service_requests.test_report_helpers import describe, path_of, to_check
 from townhall.accounts import services as account_services
 from townhall.accounts.constants import Relationship, StaffRole
 from townhall.accounts.models import Representation, User
 from townhall.audit.models import AuditEntry
 from townhall.myaccount import selectors
 from townhall.notify.models import Correspondence
+from townhall.service_requests import services as request_services
+from townhall.service_requests.constants import Channel
+from townhall.service_requests.models import Category, ServiceRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +59,56 @@ def test_carer_acts_for_resident_and_the_audit_says_on_whose_behalf(
 
     client.post("/account/act-for/stop/")
     assert "You are acting for" not in client.get("/account/").content.decode()
+
+
+def test_a_carer_acting_for_someone_reports_a_problem_as_theirs(
+    client: Client, resident: User, carer: User, pothole: Category
+) -> None:
+    authorise(client, resident, carer)
+    client.force_login(carer)
+    client.post(f"/account/act-for/{resident.pk}/")
+
+    first = to_check(client, pothole)
+    check = describe(client, first, "Hole outside her gate")
+    assert "You are reporting this for <strong>Rita Resident</strong>" in client.get(check).content.decode()
+    path_of(client.post(check))
+
+    created = ServiceRequest.objects.get()
+    assert created.reporter == resident, "the report is the represented person's"
+    assert created.recorded_by is None
+    entry = AuditEntry.objects.get(action="service_request.created_on_behalf")
+    assert (entry.actor_id, entry.object_id) == (carer.pk, created.reference)
+
+
+def test_a_revoked_carer_reports_as_themselves(client: Client, resident: User, carer: User, pothole: Category) -> None:
+    authorise(client, resident, carer)
+    client.force_login(carer)
+    client.post(f"/account/act-for/{resident.pk}/")
+    first = to_check(client, pothole)
+    check = describe(client, first, "Hole")
+    Representation.objects.update(revoked_at=timezone.now())
+
+    assert "You are reporting this for" not in client.get(check).content.decode()
+    path_of(client.post(check))
+    assert ServiceRequest.objects.get().reporter == carer
+    assert not AuditEntry.objects.filter(action="service_request.created_on_behalf").exists()
+
+
+def test_the_service_refuses_a_report_for_someone_not_represented(
+    resident: User, carer: User, pothole: Category
+) -> None:
+    with pytest.raises(PermissionDenied):
+        request_services.service_request_create(
+            acting_user=carer,
+            reporter=resident,
+            category=pothole,
+            description="Hole",
+            channel=Channel.WEB,
+            lat=NORTH_POINT[0],
+            lng=NORTH_POINT[1],
+            answers={"depth": "deep"},
+        )
+    assert not ServiceRequest.objects.exists()
 
 
 def test_revoking_ends_acting_on_the_next_request(client: Client, resident: User, carer: User) -> None:

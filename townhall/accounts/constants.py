@@ -19,3 +19,8 @@ class Relationship(models.TextChoices):
     LASTING_POWER_OF_ATTORNEY = "lasting_power_of_attorney", "Lasting power of attorney"
     DEPUTY = "deputy", "Deputy appointed by the Court of Protection"
     APPOINTEE = "appointee", "Appointee or other legal authority"
+
+
+# The session entry naming the account a representative is acting for (myaccount's switch
+# sets it; every page that acts for someone checks accounts.selectors.represented_by again).
+ACTING_FOR_SESSION_KEY = "townhall.myaccount.acting_for"

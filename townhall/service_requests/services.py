@@ -55,6 +55,7 @@ from townhall.service_requests.constants import (
     ACTION_QUESTION_DELETED,
     ACTION_QUESTION_UPDATED,
     ACTION_REQUEST_CREATED,
+    ACTION_REQUEST_CREATED_ON_BEHALF,
     ACTION_REQUEST_SLA_PAUSED,
     ACTION_REQUEST_SLA_RESUMED,
     ACTION_REQUEST_STATUS_CHANGED,
@@ -807,6 +808,7 @@ def service_request_create(
     staff_actor = acting_user if isinstance(acting_user, User) and is_council_staff(acting_user) else None
     if channel in ASSISTED_CHANNELS and staff_actor is None:
         raise PermissionDenied("Only council staff can record requests made by phone, face to face or email.")
+    representative = _representative_of(acting_user=acting_user, reporter=reporter, staff_actor=staff_actor)
     now = timezone.now()
     received_at = received_at or now
     if timezone.is_naive(received_at) or received_at > now + _FUTURE_TOLERANCE:
@@ -888,6 +890,14 @@ def service_request_create(
             object_id=request.reference,
             reason=f"Channel: {channel.value}.",
         )
+    elif representative is not None:
+        audit_record(
+            actor=representative,
+            action=ACTION_REQUEST_CREATED_ON_BEHALF,
+            object_type=OBJECT_REQUEST,
+            object_id=request.reference,
+            reason=f"Reported for user {request.reporter_id}, whom they are authorised to act for.",
+        )
     # Open311 clients cannot sign anyone in: where a category needs a known reporter, they confirm by email.
     if channel == Channel.OPEN311 and not category.anonymous_allowed:
         confirm_by_email = True
@@ -896,6 +906,21 @@ def service_request_create(
     else:
         _after_create(request)
     return request
+
+
+def _representative_of(*, acting_user: Actor, reporter: User | None, staff_actor: User | None) -> User | None:
+    """The resident reporting for someone else (MyAccount's "acting for"), checked against their authorisation.
+
+    None when people report for themselves or staff record a report; PermissionDenied when a
+    resident names a reporter they may not act for.
+    """
+    if staff_actor is not None or reporter is None or not isinstance(acting_user, User):
+        return None
+    if acting_user.pk == reporter.pk:
+        return None
+    if account_selectors.represented_by(representative=acting_user, represented_id=reporter.pk) is None:
+        raise PermissionDenied("You can only report for someone whose account you are authorised to use.")
+    return acting_user
 
 
 def _after_create(request: ServiceRequest) -> None:

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from django.http import Http404, HttpRequest
 
 from townhall.accounts import selectors as account_selectors
+from townhall.accounts.constants import ACTING_FOR_SESSION_KEY
 from townhall.accounts.models import User
-
-ACTING_FOR_SESSION_KEY = "townhall.myaccount.acting_for"
 
 
 @dataclass(frozen=True)
