@@ -758,6 +758,128 @@ TABLE: dict[str, Row] = {
         "change A's contact preferences at their request (advisers and case officers; the GET is audited)",
         (get(lambda world: f"/staff/residents/contact-preferences/{world.resident_a.pk}/", STAFF_HOME),),
     ),
+    # --- information asset register (catalogue; every staff role reads, stewards and IG edit;
+    # tests/catalogue/test_pages.py tries every URL with every role) ---
+    "information_assets:list": Row(
+        "the information asset register (no personal data; any staff role)",
+        (
+            get(fixed("/staff/information-assets/"), STAFF_HOME),
+            get(fixed("/staff/information-assets/?personal=yes&q=tax"), STAFF_HOME),
+        ),
+    ),
+    "information_assets:export_csv": Row(
+        "the whole register as CSV (any staff role)",
+        (get(fixed("/staff/information-assets/register.csv"), STAFF_HOME),),
+    ),
+    "information_assets:publish": Row(
+        "publish the register as open data (stewards and information governance only)",
+        (post(fixed("/staff/information-assets/publish/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "information_assets:create": Row(
+        "add an asset (stewards and information governance only)",
+        (get(fixed("/staff/information-assets/new/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "information_assets:detail": Row(
+        "one asset (any staff role; an unknown id is not found)",
+        (get(fixed("/staff/information-assets/999999/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "information_assets:edit": Row(
+        "change an asset (stewards and information governance only)",
+        (get(fixed("/staff/information-assets/edit/999999/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "information_assets:history": Row(
+        "an asset's change history (any staff role; an unknown id is not found)",
+        (get(fixed("/staff/information-assets/history/999999/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "information_assets:review": Row(
+        "record a review of an asset (stewards and information governance only)",
+        (get(fixed("/staff/information-assets/review/999999/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "information_assets:reviews_due": Row(
+        "assets and agreements due for review (any staff role)",
+        (get(fixed("/staff/information-assets/reviews/"), STAFF_HOME),),
+    ),
+    "information_assets:graph": Row(
+        "the relationship graph and its list (any staff role)",
+        (get(fixed("/staff/information-assets/graph/"), STAFF_HOME),),
+    ),
+    "information_assets:relationship_add": Row(
+        "relate an asset to another (stewards and information governance only)",
+        (
+            get(
+                fixed("/staff/information-assets/relationships/999999/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+            ),
+        ),
+    ),
+    "information_assets:relationship_remove": Row(
+        "remove a relationship (stewards and information governance only)",
+        (
+            post(
+                fixed("/staff/information-assets/relationships/remove/999999/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+            ),
+        ),
+    ),
+    "information_assets:field_rule_add": Row(
+        "say which standard an asset's field must meet (stewards and information governance only)",
+        (get(fixed("/staff/information-assets/rules/999999/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "information_assets:field_rule_remove": Row(
+        "remove a field rule (stewards and information governance only)",
+        (
+            post(
+                fixed("/staff/information-assets/rules/remove/999999/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+            ),
+        ),
+    ),
+    "information_assets:agreements": Row(
+        "data sharing agreements (any staff role)", (get(fixed("/staff/information-assets/sharing/"), STAFF_HOME),)
+    ),
+    "information_assets:agreement_create": Row(
+        "add a data sharing agreement (stewards and information governance only)",
+        (get(fixed("/staff/information-assets/sharing/new/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "information_assets:agreement": Row(
+        "one data sharing agreement (any staff role; an unknown id is not found)",
+        (get(fixed("/staff/information-assets/sharing/999999/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "information_assets:agreement_edit": Row(
+        "change a data sharing agreement (stewards and information governance only)",
+        (
+            get(
+                fixed("/staff/information-assets/sharing/edit/999999/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+            ),
+        ),
+    ),
+    "information_assets:standards": Row(
+        "the council's data standards (any staff role)",
+        (get(fixed("/staff/information-assets/standards/"), STAFF_HOME),),
+    ),
+    "information_assets:standard_create": Row(
+        "add a data standard (stewards and information governance only)",
+        (get(fixed("/staff/information-assets/standards/new/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "information_assets:standard": Row(
+        "one data standard and its value checker (any staff role; an unknown id is not found)",
+        (
+            get(
+                fixed("/staff/information-assets/standards/999999/?value=TS1+1AA"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+            ),
+        ),
+    ),
+    "information_assets:standard_edit": Row(
+        "change a data standard (stewards and information governance only)",
+        (
+            get(
+                fixed("/staff/information-assets/standards/edit/999999/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+            ),
+        ),
+    ),
     "open311_keys": Row("Open311 API keys (administrators)", (get(fixed("/staff/open311/"), ADMINISTRATORS_ONLY),)),
     "open311_key_create": Row("Open311 API keys", (get(fixed("/staff/open311/new/"), ADMINISTRATORS_ONLY),)),
     "open311_key": Row("Open311 API keys", (get(fixed("/staff/open311/1/"), ADMINISTRATORS_ONLY),)),

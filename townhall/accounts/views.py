@@ -140,6 +140,14 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     volunteer_roles = (StaffRole.CUSTOMER_SERVICE_ADVISER, StaffRole.TEAM_MANAGER)
     if permissions.has_role(user, *volunteer_roles) and (volunteers_url := _url_if_present("staff_volunteers")):
         links.append(StaffAreaLink("Digital champions", volunteers_url, "Residents who offered to help others online."))
+    if register_url := _url_if_present("information_assets:list"):
+        links.append(
+            StaffAreaLink(
+                "Information asset register",
+                register_url,
+                "The council's systems and datasets: owners, lawful basis, retention and what feeds what.",
+            )
+        )
     if permissions.can_view_audit_log(user) and (audit_url := _url_if_present("audit_log")):
         links.append(StaffAreaLink("Audit log", audit_url, "See who viewed or changed records, and why."))
     if permissions.has_role(user, StaffRole.ADMINISTRATOR):

@@ -37,6 +37,7 @@ from townhall.demo.constants import (
     Scale,
 )
 from townhall.demo.credentials import demo_totp_secret
+from townhall.demo.information_assets import demo_information_assets_create
 from townhall.demo.models import DemoRun
 from townhall.demo.open_data import demo_open_data_create
 from townhall.demo.request_history import request_history_create, request_history_target
@@ -292,6 +293,7 @@ def demo_generate(
     _account_activity_create(seed=seed, as_of=as_of)
     insight_services.rollups_refresh(full=True)  # so the dashboards have figures straight away
     demo_open_data_create(seed=seed, as_of=as_of)  # after the rollups: request statistics come from them
+    demo_information_assets_create(as_of=as_of)  # the asset register, published through the open data portal
     run = DemoRun.objects.create(seed=seed, scale=scale, as_of=as_of)
     return DemoSummary(
         run=run,
