@@ -880,6 +880,63 @@ TABLE: dict[str, Row] = {
             ),
         ),
     ),
+    "people_staff:overview": Row(
+        "Citizen Index overview: counts only (data stewards, IG officers; tests/people/test_staff_pages.py)",
+        (get(fixed("/staff/citizen-index/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "people_staff:review_queue": Row(
+        "clerical review queue: residents' names (data stewards, IG officers; audited)",
+        (get(fixed("/staff/citizen-index/review/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "people_staff:review_pair": Row(
+        "one review pair: two residents' records (data stewards decide, IG officers read; audited)",
+        (
+            get(fixed("/staff/citizen-index/review/1/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),
+            post(
+                fixed("/staff/citizen-index/review/1/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                decision="match",
+            ),
+        ),
+    ),
+    "people_staff:citizen": Row(
+        "one citizen: golden record, source records, history (data stewards, IG officers; audited)",
+        (
+            get(
+                fixed("/staff/citizen-index/citizens/CIT-0000-0000-0000/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+            ),
+        ),
+    ),
+    "people_staff:citizen_merge": Row(
+        "merge another citizen into one (data stewards only)",
+        (
+            get(
+                fixed("/staff/citizen-index/citizens/merge/CIT-0000-0000-0000/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+            ),
+            post(
+                fixed("/staff/citizen-index/citizens/merge/CIT-0000-0000-0000/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                other="CIT-0000-0000-0001",
+                reason="x",
+            ),
+        ),
+    ),
+    "people_staff:citizen_split": Row(
+        "move a citizen's records to a new citizen: lists its records (data stewards only; audited)",
+        (
+            get(
+                fixed("/staff/citizen-index/citizens/split/CIT-0000-0000-0000/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+            ),
+            post(
+                fixed("/staff/citizen-index/citizens/split/CIT-0000-0000-0000/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                reason="x",
+            ),
+        ),
+    ),
     "open311_keys": Row("Open311 API keys (administrators)", (get(fixed("/staff/open311/"), ADMINISTRATORS_ONLY),)),
     "open311_key_create": Row("Open311 API keys", (get(fixed("/staff/open311/new/"), ADMINISTRATORS_ONLY),)),
     "open311_key": Row("Open311 API keys", (get(fixed("/staff/open311/1/"), ADMINISTRATORS_ONLY),)),

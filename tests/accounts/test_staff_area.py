@@ -74,13 +74,15 @@ def test_several_roles_are_all_listed_and_links_combine(staff_client):
     assert 'href="/staff/audit/"' in text
 
 
-def test_staff_with_no_team_and_no_tools_get_a_plain_explanation(staff_client):
+def test_a_data_steward_without_a_team_is_told_so_and_finds_the_data_tools(staff_client):
     client, _ = staff_client(StaffRole.DATA_STEWARD)
 
     text = page_text(client.get("/staff/"))
 
     assert "Not in a team yet" in text
-    assert "There is nothing here for your role yet" in text
+    assert "Citizen Index" in text
+    assert "Information asset register" in text
+    assert "Service requests" not in text, "no queue without a case officer's or manager's role"
 
 
 def test_the_audit_log_link_is_left_out_while_that_page_does_not_exist():

@@ -140,6 +140,15 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     volunteer_roles = (StaffRole.CUSTOMER_SERVICE_ADVISER, StaffRole.TEAM_MANAGER)
     if permissions.has_role(user, *volunteer_roles) and (volunteers_url := _url_if_present("staff_volunteers")):
         links.append(StaffAreaLink("Digital champions", volunteers_url, "Residents who offered to help others online."))
+    index_roles = (StaffRole.DATA_STEWARD, StaffRole.INFORMATION_GOVERNANCE_OFFICER)
+    if permissions.has_role(user, *index_roles) and (index_url := _url_if_present("people_staff:overview")):
+        links.append(
+            StaffAreaLink(
+                "Citizen Index",
+                index_url,
+                "One record per resident across council systems: review uncertain matches, merge and split.",
+            )
+        )
     if register_url := _url_if_present("information_assets:list"):
         links.append(
             StaffAreaLink(

@@ -25,6 +25,7 @@ from townhall.accounts import services as account_services
 from townhall.accounts.models import Team, User
 from townhall.demo import names
 from townhall.demo.borough import plan_borough
+from townhall.demo.citizen_index import demo_citizen_index_create
 from townhall.demo.constants import (
     ADDRESS_TARGETS,
     ADDRESSES_PER_RESIDENT,
@@ -294,6 +295,7 @@ def demo_generate(
     insight_services.rollups_refresh(full=True)  # so the dashboards have figures straight away
     demo_open_data_create(seed=seed, as_of=as_of)  # after the rollups: request statistics come from them
     demo_information_assets_create(as_of=as_of)  # the asset register, published through the open data portal
+    demo_citizen_index_create(seed=seed, scale=scale)  # four source systems' people, linked into citizens
     run = DemoRun.objects.create(seed=seed, scale=scale, as_of=as_of)
     return DemoSummary(
         run=run,

@@ -1,3 +1,31 @@
-"""Placeholder: filled in by the work in progress (see the app's README)."""
+"""/staff/citizen-index/: the index overview, the clerical review queue and citizens (data stewards; IG read only)."""
 
-urlpatterns: list = []
+from django.urls import path, register_converter
+
+from townhall.people import views
+
+
+class CitizenIdConverter:
+    """CIT- and three groups of four Crockford base-32 characters (services._new_citizen_id)."""
+
+    regex = r"CIT-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(CitizenIdConverter, "citizen_id")
+
+app_name = "people_staff"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("review/", views.review_queue, name="review_queue"),
+    path("review/<int:pair_id>/", views.review_pair, name="review_pair"),
+    path("citizens/<citizen_id:citizen_id>/", views.citizen_detail, name="citizen"),
+    path("citizens/merge/<citizen_id:citizen_id>/", views.citizen_merge, name="citizen_merge"),
+    path("citizens/split/<citizen_id:citizen_id>/", views.citizen_split, name="citizen_split"),
+]

@@ -30,6 +30,8 @@ from townhall.people.linkage.prepare import prepare_records
 DEFAULT_THRESHOLD = 0.99
 
 CLUSTERS_TABLE = "people_clusters"
+# With `review_from`, every scored pair at or above it, with its levels and Bayes factors.
+PREDICTIONS_TABLE = "people_predictions"
 
 # Random pairs sampled for u (how often non-matches agree by chance), and the cap
 # on blocked pairs each EM session trains on; fixed seeds keep runs repeatable.
@@ -85,6 +87,7 @@ def link_records(
     input_table: str,
     *,
     threshold: float = DEFAULT_THRESHOLD,
+    review_from: float | None = None,
     progress: ProgressCallback | None = None,
 ) -> LinkageRun:
     """Deduplicate input_table (VARCHAR columns + ROW_NUMBER) into CLUSTERS_TABLE.
@@ -93,6 +96,11 @@ def link_records(
     row number in the record's cluster) and `match_probability` (the highest
     probability of a pair at or above the threshold that joins the record to its
     cluster; NULL for a record alone).
+
+    With `review_from` (below the threshold) pairs are scored down to it and kept in
+    PREDICTIONS_TABLE with their comparison levels (`gamma_*`) and Bayes factors
+    (`bf_*`, `bf_tf_adj_*`): the Citizen Index stores the uncertain band for clerical
+    review and needs the pairs above the threshold to apply reviewers' decisions.
     """
     step = progress or (lambda _stage: None)
     records = con.execute(f"SELECT count(*) FROM {input_table}").fetchall()[0][0]
@@ -101,6 +109,12 @@ def link_records(
     step("prepare")
     if records < MINIMUM_RECORDS:
         _write_singletons(con, prepared)
+        if review_from is not None:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {PREDICTIONS_TABLE} AS SELECT CAST(NULL AS BIGINT) AS unique_id_l, "
+                "CAST(NULL AS BIGINT) AS unique_id_r, CAST(NULL AS DOUBLE) AS match_probability, "
+                "CAST(NULL AS DOUBLE) AS match_weight WHERE false"
+            )
         return run
 
     from splink import DuckDBAPI
@@ -108,7 +122,10 @@ def link_records(
     _quiet_splink()
     db_api = DuckDBAPI(connection=con)
     present = _columns_with_data(con, prepared)
-    linker = Linker(db_api.register(prepared), linkage_settings.settings_creator(present), log_level=None)
+    explain = review_from is not None
+    linker = Linker(
+        db_api.register(prepared), linkage_settings.settings_creator(present, explain=explain), log_level=None
+    )
     _estimate_prior(linker, records)
     if records < MINIMUM_RECORDS_TO_TRAIN:
         _apply_default_model(linker)
@@ -119,8 +136,13 @@ def link_records(
         step("estimate u")
         run.trained = _estimate_m(linker, present)
         step("estimate m (EM)")
-    predictions = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
-    run.pairs_scored = con.execute(f"SELECT count(*) FROM {predictions.physical_name}").fetchall()[0][0]
+    lowest = threshold if review_from is None else min(threshold, review_from)
+    predictions = linker.inference.predict(threshold_match_probability=lowest, warning_mode="never")
+    if explain:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {PREDICTIONS_TABLE} AS SELECT * FROM {predictions.physical_name}")
+    run.pairs_scored = con.execute(
+        f"SELECT count(*) FROM {predictions.physical_name} WHERE match_probability >= {threshold}"
+    ).fetchall()[0][0]
     step("score pairs")
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, threshold)
     _write_clusters(con, clusters.physical_name, predictions.physical_name, threshold)

@@ -314,7 +314,8 @@ def deterministic_rules() -> list[str]:
     ]
 
 
-def settings_creator(present: set[str] | None = None) -> SettingsCreator:
+def settings_creator(present: set[str] | None = None, *, explain: bool = False) -> SettingsCreator:
+    """The Splink settings; `explain` keeps each pair's levels and Bayes factors for clerical review."""
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
@@ -327,5 +328,5 @@ def settings_creator(present: set[str] | None = None) -> SettingsCreator:
         max_iterations=EM_MAX_ITERATIONS,
         em_convergence=0.001,
         retain_matching_columns=False,
-        retain_intermediate_calculation_columns=False,
+        retain_intermediate_calculation_columns=explain,
     )

@@ -1,24 +1,32 @@
-"""`townhall people link-csv`: deduplicate a standalone CSV of person records.
+"""`townhall people`: the Citizen Index from the command line.
 
     townhall people link-csv INPUT.csv --out OUTPUT.csv [--threshold 0.99]
+    townhall people source-add CODE --name NAME --trust-rank N --mapping JSON
+    townhall people import SOURCE FILE.csv [--mapping JSON] [--delta]
+    townhall people link [--threshold 0.99] [--review-from 0.5]
 
-Output: `record_id,cluster_id,match_probability`, one row per input record in input
-order. cluster_id is the record_id of the cluster's first record in the input; a
-record alone is its own cluster with an empty probability. The same pipeline
-(townhall.people.linkage) will serve the Citizen Index.
+link-csv output: `record_id,cluster_id,match_probability`, one row per input record in
+input order. cluster_id is the record_id of the cluster's first record in the input; a
+record alone is its own cluster with an empty probability. `import` and `link` work
+on the database-backed index through townhall.people.services.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from argparse import ArgumentParser, ArgumentTypeError
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from townhall.people import services
+from townhall.people.constants import ImportMode
 from townhall.people.linkage import csv_io, pipeline
+from townhall.people.models import SourceSystem
 
 # Runs shorter than this many records finish in seconds; no progress bar for them.
 PROGRESS_FROM_RECORDS = 50_000
@@ -34,8 +42,18 @@ def _probability(text: str) -> float:
     return value
 
 
+def _mapping(text: str) -> dict[str, str]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ArgumentTypeError(f"the mapping is not JSON ({exc.msg})") from None
+    if not isinstance(value, dict):
+        raise ArgumentTypeError('the mapping must be a JSON object such as {"source_id": "Ref", "surname": "Name"}')
+    return value
+
+
 class Command(BaseCommand):
-    help = "Citizen Index tools. `people link-csv` deduplicates a CSV of person records with Splink."
+    help = "Citizen Index tools: link-csv (standalone CSV), source-add, import and link (the database index)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         subcommands = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
@@ -58,11 +76,81 @@ class Command(BaseCommand):
             help=f"progress bar on stderr: auto shows it from {PROGRESS_FROM_RECORDS:,} records",
         )
 
+        source = subcommands.add_parser("source-add", help="register a source system and its column mapping")
+        source.add_argument("code", help="short code, e.g. council_tax")
+        source.add_argument("--name", required=True)
+        source.add_argument("--trust-rank", type=int, required=True, help="1 = most trusted (golden record)")
+        source.add_argument("--mapping", type=_mapping, required=True, help="JSON {field: column header}")
+        load = subcommands.add_parser("import", help="load a source extract (full by default: absent = deleted)")
+        load.add_argument("source", help="source system code")
+        load.add_argument("file", type=Path, metavar="FILE.csv")
+        load.add_argument("--mapping", type=_mapping, help="JSON {field: column header} for this file only")
+        load.add_argument("--delta", action="store_true", help="new and changed records only; no deletions implied")
+        link_index = subcommands.add_parser("link", help="link all active source records into citizens")
+        link_index.add_argument("--threshold", type=_probability, default=pipeline.DEFAULT_THRESHOLD)
+        link_index.add_argument(
+            "--review-from",
+            type=_probability,
+            default=services.DEFAULT_REVIEW_FROM,
+            help="pairs from this probability up to the threshold go to clerical review",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["subcommand"] == "link-csv":
-            self._link_csv(
-                options["input"], options["out"], threshold=options["threshold"], progress=options["progress"]
+        match options["subcommand"]:
+            case "link-csv":
+                self._link_csv(
+                    options["input"], options["out"], threshold=options["threshold"], progress=options["progress"]
+                )
+            case "source-add":
+                try:
+                    source = services.source_system_create(
+                        code=options["code"],
+                        name=options["name"],
+                        trust_rank=options["trust_rank"],
+                        column_mapping=options["mapping"],
+                    )
+                except ValidationError as exc:
+                    raise CommandError("; ".join(exc.messages)) from None
+                self.stdout.write(f"Added source {source.code} (trust rank {source.trust_rank}).")
+            case "import":
+                self._import(options["source"], options["file"], options["mapping"], delta=options["delta"])
+            case "link":
+                self._link(options["threshold"], options["review_from"])
+
+    def _import(self, code: str, path: Path, mapping: dict[str, str] | None, *, delta: bool) -> None:
+        source = SourceSystem.objects.filter(code=code).first()
+        if source is None:
+            raise CommandError(f"There is no source system {code!r}; add it with `townhall people source-add`.")
+        if not path.is_file():
+            raise CommandError(f"cannot read {path}: no such file")
+        report = services.load_batch_import(
+            source=source, file=path, mapping=mapping, mode=ImportMode.DELTA if delta else ImportMode.FULL
+        )
+        batch = report.batch
+        if not report.ok:
+            raise CommandError(
+                f"{path.name} was not loaded ({batch.error_count:,} errors; nothing stored):\n"
+                + "\n".join(report.lines())
             )
+        self.stdout.write(
+            f"Loaded {path.name} into {code}: {batch.new:,} new, {batch.changed:,} changed, "
+            f"{batch.deleted:,} deleted, {batch.unchanged:,} unchanged (batch {batch.pk})."
+        )
+
+    def _link(self, threshold: float, review_from: float) -> None:
+        if review_from > threshold:
+            raise CommandError("--review-from must not be above --threshold")
+        try:
+            run = services.linkage_run(threshold=threshold, review_from=review_from)
+        except services.LinkageConflictError as exc:
+            raise CommandError(str(exc)) from None
+        seconds = (run.finished_at - run.started_at).total_seconds()
+        self.stdout.write(
+            f"Linked {run.records:,} records into {run.clusters:,} citizens in {seconds:.1f} s (run {run.pk}): "
+            f"{run.citizens_created:,} created, {run.citizens_merged:,} merged, {run.citizens_split:,} split, "
+            f"{run.citizens_retired:,} retired; {run.id_stability:.2%} of previously linked records kept their id; "
+            f"{run.review_pairs:,} pairs for review."
+        )
 
     def _link_csv(self, input_path: Path, out: Path, *, threshold: float, progress: str) -> None:
         from tqdm import tqdm
