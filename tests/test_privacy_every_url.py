@@ -266,6 +266,9 @@ STAFF_ANSWERED = staff_door(other_team=OK_OR_REDIRECT, a_team=OK_OR_REDIRECT)
 A_REQUEST_ACTION = staff_door(other_team=NOT_FOUND, a_team=ANSWERED)
 A_SESSION_ONLY = everyone(NOT_FOUND)
 ADMINISTRATORS_ONLY = staff_door(other_team=REFUSED, a_team=REFUSED)
+# The open data back office: team managers and data stewards only; case officers get 404.
+OPEN_DATA_BACK_OFFICE = staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)
+OPEN_DATA_ID = "00000000-0000-0000-0000-000000000001"
 A_REQUEST_PAGE = staff_door(other_team=NOT_FOUND, a_team=OK)
 A_REQUEST_POST_ONLY = staff_door(other_team=NOT_ALLOWED, a_team=NOT_ALLOWED)
 CLOSE_IT = {"external_id": "privacy-check-1", "status": "fixed", "message": "Closed by someone who may not"}
@@ -880,6 +883,14 @@ TABLE: dict[str, Row] = {
             ),
         ),
     ),
+    "opendata_dcat_catalogue": Row(
+        "the DCAT-AP catalogue (public datasets only, whoever asks; tests/opendata/test_dcat.py)",
+        (get(fixed("/catalog.ttl"), everyone(OK)), get(fixed("/catalog.jsonld?page=99"), everyone(NOT_FOUND))),
+    ),
+    "opendata_dcat_dataset": Row(
+        "one dataset as DCAT-AP (drafts, private, deleted: 404 to everyone, stewards too; tests/opendata/test_dcat.py)",
+        (get(fixed("/dataset/no-such-dataset.ttl"), everyone(NOT_FOUND)),),
+    ),
     "people_staff:overview": Row(
         "Citizen Index overview: counts only (data stewards, IG officers; tests/people/test_staff_pages.py)",
         (get(fixed("/staff/citizen-index/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
@@ -936,6 +947,121 @@ TABLE: dict[str, Row] = {
                 reason="x",
             ),
         ),
+    ),
+    "opendata_download:version": Row(
+        "one version of an uploaded open data file (tests/opendata/test_versions.py downloads real ones)",
+        (
+            get(
+                fixed(
+                    "/dataset/00000000-0000-0000-0000-000000000001/resource/00000000-0000-0000-0000-000000000002/version/1/download/data.csv"
+                ),
+                everyone(NOT_FOUND),
+            ),
+        ),
+    ),
+    "opendata_uploads:index": Row(
+        "open data files (data stewards; tests/opendata/test_upload_pages.py)",
+        (get(fixed("/staff/open-data/uploads/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "opendata_uploads:new": Row(
+        "add a file to a dataset (data stewards)",
+        (
+            get(
+                fixed("/staff/open-data/uploads/dataset/new/00000000-0000-0000-0000-000000000001/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+            ),
+        ),
+    ),
+    "opendata_uploads:upload": Row(
+        "upload a new version (data stewards)",
+        (
+            get(
+                fixed("/staff/open-data/uploads/resource/00000000-0000-0000-0000-000000000002/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+            ),
+            post(
+                fixed("/staff/open-data/uploads/resource/00000000-0000-0000-0000-000000000002/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+            ),
+        ),
+    ),
+    "opendata_uploads:version": Row(
+        "one version (data stewards)",
+        (
+            get(
+                fixed("/staff/open-data/uploads/resource/00000000-0000-0000-0000-000000000002/version/1/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+            ),
+        ),
+    ),
+    "opendata_uploads:schema": Row(
+        "edit a Table Schema (data stewards)",
+        (
+            get(
+                fixed("/staff/open-data/uploads/resource/schema/00000000-0000-0000-0000-000000000002/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+            ),
+        ),
+    ),
+    "opendata_uploads:report": Row(
+        "a refused upload's report from the steward's own session (data stewards)",
+        (
+            get(
+                fixed("/staff/open-data/uploads/report/00000000-0000-0000-0000-000000000003/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+            ),
+        ),
+    ),
+    "opendata_staff:list": Row(
+        "open data back office: datasets by stage (drafters and stewards; tests/opendata/test_staff_pages.py)",
+        (get(fixed("/staff/open-data/"), OPEN_DATA_BACK_OFFICE),),
+    ),
+    "opendata_staff:create": Row("add a draft dataset", (get(fixed("/staff/open-data/new/"), OPEN_DATA_BACK_OFFICE),)),
+    "opendata_staff:detail": Row(
+        "one dataset in the back office", (get(fixed(f"/staff/open-data/{OPEN_DATA_ID}/"), OPEN_DATA_BACK_OFFICE),)
+    ),
+    "opendata_staff:edit": Row(
+        "change a dataset's details", (get(fixed(f"/staff/open-data/edit/{OPEN_DATA_ID}/"), OPEN_DATA_BACK_OFFICE),)
+    ),
+    "opendata_staff:link_add": Row(
+        "add a link to a dataset", (get(fixed(f"/staff/open-data/links/{OPEN_DATA_ID}/"), OPEN_DATA_BACK_OFFICE),)
+    ),
+    "opendata_staff:submit": Row(
+        "submit a draft for review", (post(fixed(f"/staff/open-data/submit/{OPEN_DATA_ID}/"), OPEN_DATA_BACK_OFFICE),)
+    ),
+    "opendata_staff:review": Row(
+        "review a dataset (data stewards)",
+        (
+            post(
+                fixed(f"/staff/open-data/review/{OPEN_DATA_ID}/"), OPEN_DATA_BACK_OFFICE, decision="approve", when="now"
+            ),
+        ),
+    ),
+    "opendata_staff:publish_now": Row(
+        "publish a scheduled dataset now (data stewards)",
+        (post(fixed(f"/staff/open-data/publish-now/{OPEN_DATA_ID}/"), OPEN_DATA_BACK_OFFICE),),
+    ),
+    "opendata_staff:schedule_cancel": Row(
+        "cancel a scheduled publication (data stewards)",
+        (post(fixed(f"/staff/open-data/cancel-schedule/{OPEN_DATA_ID}/"), OPEN_DATA_BACK_OFFICE),),
+    ),
+    "opendata_staff:withdraw": Row(
+        "withdraw a dataset (data stewards)",
+        (
+            post(
+                fixed(f"/staff/open-data/withdraw/{OPEN_DATA_ID}/"),
+                OPEN_DATA_BACK_OFFICE,
+                reason="Withdrawn by someone who may not",
+            ),
+        ),
+    ),
+    "opendata_staff:restore": Row(
+        "publish a withdrawn dataset again (data stewards)",
+        (post(fixed(f"/staff/open-data/restore/{OPEN_DATA_ID}/"), OPEN_DATA_BACK_OFFICE),),
+    ),
+    "opendata_staff:history": Row(
+        "a dataset's history, from the audit log",
+        (get(fixed(f"/staff/open-data/history/{OPEN_DATA_ID}/"), OPEN_DATA_BACK_OFFICE),),
     ),
     "open311_keys": Row("Open311 API keys (administrators)", (get(fixed("/staff/open311/"), ADMINISTRATORS_ONLY),)),
     "open311_key_create": Row("Open311 API keys", (get(fixed("/staff/open311/new/"), ADMINISTRATORS_ONLY),)),

@@ -28,6 +28,7 @@ urlpatterns = [
     path("data/", include("townhall.opendata.public_urls")),
     # DCAT: /catalog.ttl|.jsonld|.rdf and /dataset/<name>.ttl|.jsonld|.rdf (opendata).
     path("", include("townhall.opendata.dcat_urls")),
+    path("staff/open-data/uploads/", include("townhall.opendata.upload_urls")),
     path("staff/open-data/", include("townhall.opendata.staff_urls")),
     path("staff/information-assets/", include("townhall.catalogue.staff_urls")),
     path("staff/citizen-index/", include("townhall.people.staff_urls")),

@@ -48,7 +48,7 @@ from townhall.myaccount.models import (
     TimelineFeed,
 )
 from townhall.notify.models import Correspondence, OutboxMessage
-from townhall.opendata.models import ApiToken
+from townhall.opendata.models import ApiToken, ResourceVersion
 from townhall.service_requests.models import (
     AreaAlert,
     BlockedReporter,
@@ -135,6 +135,9 @@ def expected_tables(subject: DataSubject) -> dict[tuple[str, str], list[dict[str
         ("Your open data API tokens", "Open data API tokens"): ordered(
             ApiToken.objects.filter(user=user), exclude=("token_hash",)
         ),
+        ("Open data files you uploaded", "Open data file versions you uploaded"): ordered(
+            ResourceVersion.objects.filter(created_by=user)
+        ),
         ("Your data requests", "Downloads of your data"): ordered(DataExport.objects.filter(user=user)),
         ("Your data requests", "Erasure requests"): ordered(
             ErasureRequest.objects.filter(user=user), exclude=("reviewed_by_id",)
@@ -210,6 +213,7 @@ def test_the_download_holds_every_row_the_database_holds_about_the_resident(
         ("Your data requests", "Erasure requests"),
         ("Audit log", "Things council staff or the system did to your account"),
         ("Your open data API tokens", "Open data API tokens"),  # data stewards only; tests/opendata
+        ("Open data files you uploaded", "Open data file versions you uploaded"),  # data stewards only
     }, empty
 
 

@@ -12,12 +12,15 @@ follows neither. Parameters an action does not use are ignored, as CKAN ignores 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -26,8 +29,13 @@ from townhall import __version__ as townhall_version
 from townhall.accounts.models import User
 from townhall.opendata import ckan_input, selectors, services
 from townhall.opendata.ckan_input import as_bool, as_int, as_list
+from townhall.opendata.datastore_sql import DatastoreSqlError, DatastoreSqlForbidden
+from townhall.opendata.models import DatastoreTable, Resource
 from townhall.opendata.permissions import can_manage_datasets
 from townhall.opendata.search import SearchQueryError
+from townhall.opendata.selectors import datastore as datastore_selectors
+from townhall.opendata.selectors import versions as version_selectors
+from townhall.opendata.services import datastore as datastore_services
 
 # The CKAN version whose Action API this imitates (clients check it in status_show).
 CKAN_API_VERSION = "2.10.4"
@@ -217,11 +225,29 @@ def license_list(call: Call) -> list[dict[str, Any]]:
 
 
 def resource_show(call: Call) -> dict[str, Any]:
-    """One resource by `id`."""
+    """One resource by `id`; with `version` (a number), as it was at that version (its own url, size and hash)."""
+    if call.text("version").strip():
+        number = call.number("version", 0)
+        shown = version_selectors.resource_version_show(
+            user=call.user, resource_id=call.required("id"), number=number, site_url=call.site_url
+        )
+        if shown is None:
+            raise NotFoundError(f"Resource or version {number} was not found.")
+        return shown
     shown = selectors.resource_show(user=call.user, resource_id=call.required("id"), site_url=call.site_url)
     if shown is None:
         raise NotFoundError("Resource was not found.")
     return shown
+
+
+def resource_version_list(call: Call) -> list[dict[str, Any]]:
+    """Every version of resource `id`'s file, newest first: number, url, size, hash, row_count, change_summary."""
+    found = version_selectors.resource_version_list(
+        user=call.user, resource_id=call.required("id"), site_url=call.site_url
+    )
+    if found is None:
+        raise NotFoundError("Resource was not found.")
+    return found
 
 
 # --- write actions ---------------------------------------------------------------------------------
@@ -261,7 +287,7 @@ def package_delete(call: Call) -> None:
 
 
 def resource_create(call: Call) -> dict[str, Any]:
-    """Add a resource to `package_id`: a `url`, or a file in `upload` (multipart)."""
+    """Add a resource to `package_id`: a `url`, or a file in `upload` (multipart), validated (409 with the rows)."""
     dataset = _dataset_for_write(call, "package_id")
     upload = call.request.FILES.get("upload")
     fields = ckan_input.resource_fields(call.data, site_url=call.site_url, upload=upload)
@@ -271,7 +297,7 @@ def resource_create(call: Call) -> dict[str, Any]:
 
 
 def resource_patch(call: Call) -> dict[str, Any]:
-    """Change only the keys given on resource `id`."""
+    """Change only the keys given on resource `id`; a file in `upload` becomes its next version (`change_note`)."""
     _require_writer(call, "edit this resource")
     resource = selectors.resource_for_show(user=call.user, resource_id=call.required("id"))
     if resource is None:
@@ -280,6 +306,18 @@ def resource_patch(call: Call) -> dict[str, Any]:
     upload = call.request.FILES.get("upload")
     merged = {**current, **call.data}
     fields = ckan_input.resource_fields(merged, existing=resource, site_url=call.site_url, upload=upload)
+    services.resource_update(acting_user=call.user, resource=resource, fields=fields)
+    return selectors.resource_show(user=call.user, resource_id=str(resource.pk), site_url=call.site_url) or {}
+
+
+def resource_update(call: Call) -> dict[str, Any]:
+    """Replace resource `id`'s description (absent keys are emptied); a file in `upload` becomes its next version."""
+    _require_writer(call, "edit this resource")
+    resource = selectors.resource_for_show(user=call.user, resource_id=call.required("id"))
+    if resource is None:
+        raise NotFoundError("Resource was not found.")
+    upload = call.request.FILES.get("upload")
+    fields = ckan_input.resource_fields(call.data, existing=resource, site_url=call.site_url, upload=upload)
     services.resource_update(acting_user=call.user, resource=resource, fields=fields)
     return selectors.resource_show(user=call.user, resource_id=str(resource.pk), site_url=call.site_url) or {}
 
@@ -315,6 +353,149 @@ def group_create(call: Call) -> dict[str, Any]:
     return selectors.group_show(id_or_name=str(theme.pk), include_datasets=False, site_url=call.site_url) or {}
 
 
+# --- datastore -------------------------------------------------------------------------------------
+
+
+def _json_value(call: Call, key: str) -> Any:
+    """A parameter that may be an object or list, or (as GET sends it) JSON text holding one."""
+    value = call.data.get(key)
+    if isinstance(value, str) and value.strip()[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            raise ValidationError({key: ["Could not parse as valid JSON"]}) from None
+    return value
+
+
+def _datastore_table(call: Call) -> tuple[Resource, DatastoreTable]:
+    wanted = call.text("resource_id").strip() or call.text("id").strip()
+    if not wanted:
+        raise ValidationError({"resource_id": [ckan_input.MISSING]})
+    found = datastore_selectors.table_for(user=call.user, resource_id=wanted)
+    if found is None:
+        raise NotFoundError(f'Resource "{wanted}" was not found.')
+    return found
+
+
+def _links(call: Call, *, limit: int, offset: int) -> dict[str, str]:
+    """CKAN's `_links`: this call's address from the start, and with the next offset (GET parameters kept)."""
+    path = call.request.path
+    arguments = dict(call.request.GET.items())
+    start = {key: value for key, value in arguments.items() if key != "offset"}
+    following = {**arguments, "offset": str(offset + limit)}
+    return {
+        "start": f"{path}?{urlencode(start)}" if start else path,
+        "next": f"{path}?{urlencode(following)}",
+    }
+
+
+def datastore_search(call: Call) -> dict[str, Any]:
+    """Rows of a resource's table: filters, q, distinct, plain, limit (100, ≤ 32,000), offset, fields, sort,
+    include_total, records_format (objects, lists, csv, tsv)."""
+    _, table = _datastore_table(call)
+    wanted = datastore_selectors.SearchRequest(
+        filters=_json_value(call, "filters"),
+        q=_json_value(call, "q"),
+        distinct=call.flag("distinct"),
+        plain=call.flag("plain", default=True),
+        limit=call.number("limit", datastore_selectors.LIMIT_DEFAULT),
+        offset=call.number("offset", 0),
+        fields=_json_value(call, "fields"),
+        sort=_json_value(call, "sort"),
+        include_total=call.flag("include_total", default=True),
+        records_format=call.text("records_format", "objects").strip() or "objects",
+    )
+    result = datastore_selectors.search(table, wanted)
+    result["_links"] = _links(call, limit=result["limit"], offset=wanted.offset)
+    return result
+
+
+def datastore_search_sql(call: Call) -> dict[str, Any]:
+    """One read-only SELECT over public datastore tables (named by resource id, double-quoted), with a time limit."""
+    sql = call.required("sql")
+    try:
+        return datastore_selectors.search_sql(sql=sql)
+    except DatastoreSqlForbidden as error:
+        raise NotAuthorizedError(error.message) from None
+    except DatastoreSqlError as error:
+        raise ValidationError({"query": [error.message]}) from None
+
+
+def datastore_info(call: Call) -> dict[str, Any]:
+    """A table's row count and fields (`id` or `resource_id`)."""
+    resource, table = _datastore_table(call)
+    return {"resource_id": str(resource.pk), **datastore_selectors.info(table)}
+
+
+def _resource_for_datastore(call: Call) -> Resource:
+    """The resource named by `resource_id`, or a new one made from the `resource` dict (as CKAN allows)."""
+    given = call.data.get("resource")
+    resource_id = call.text("resource_id").strip()
+    if given and resource_id:
+        raise ValidationError({"resource": ["resource cannot be used with resource_id"]})
+    if not given and not resource_id:
+        raise ValidationError({"resource_id": ["resource_id or resource required"]})
+    if resource_id:
+        resource = selectors.resource_for_show(user=call.user, resource_id=resource_id)
+        if resource is None:
+            raise NotFoundError(f'Resource "{resource_id}" was not found.')
+        return resource
+    if not isinstance(given, dict):
+        raise ValidationError({"resource": ["Must be an object"]})
+    dataset = selectors.dataset_for_write(id_or_name=str(given.get("package_id", "")).strip())
+    if dataset is None:
+        raise NotFoundError("Dataset not found")
+    new_id = uuid.uuid4()
+    url = f"{call.site_url}/api/3/action/datastore_search?resource_id={new_id}"
+    fields = ckan_input.resource_fields({**given, "id": str(new_id), "url": given.get("url") or url})
+    return services.resource_create(acting_user=call.user, dataset=dataset, fields=fields)
+
+
+def datastore_create(call: Call) -> dict[str, Any]:
+    """Create a resource's table or add to it (data stewards): resource_id or resource, fields, records,
+    primary_key, indexes, force."""
+    _require_writer(call, "create datastore tables")
+    with transaction.atomic():
+        resource = _resource_for_datastore(call)
+        table = datastore_services.datastore_create(
+            acting_user=call.user,
+            resource=resource,
+            fields=_json_value(call, "fields"),
+            records=_json_value(call, "records"),
+            primary_key=_json_value(call, "primary_key"),
+            indexes=_json_value(call, "indexes"),
+            force=call.flag("force"),
+        )
+    return {
+        "resource_id": str(resource.pk),
+        "fields": datastore_selectors.result_fields(table)[1:],
+        "primary_key": list(table.primary_key),
+        "indexes": list(table.indexes),
+        "method": "insert",
+    }
+
+
+def datastore_upsert(call: Call) -> dict[str, Any]:
+    """Insert, update or upsert `records` by primary key or `_id` (data stewards); all or nothing."""
+    _require_writer(call, "write to datastore tables")
+    resource, table = _datastore_table(call)
+    method = call.text("method", "upsert").strip() or "upsert"
+    records = _json_value(call, "records")
+    datastore_services.datastore_upsert(
+        acting_user=call.user, table=table, records=records, method=method, force=call.flag("force")
+    )
+    return {"resource_id": str(resource.pk), "method": method, "records": records or []}
+
+
+def datastore_delete(call: Call) -> dict[str, Any]:
+    """Delete the rows matching `filters`, or without filters the whole table (data stewards)."""
+    _require_writer(call, "delete from datastore tables")
+    resource, table = _datastore_table(call)
+    filters = _json_value(call, "filters") if "filters" in call.data else None
+    datastore_services.datastore_delete(acting_user=call.user, table=table, filters=filters, force=call.flag("force"))
+    return {"resource_id": str(resource.pk), **({"filters": filters} if filters is not None else {})}
+
+
 # name → (handler, answers GET). Read actions are CKAN's "side effect free" ones.
 ACTIONS: dict[str, tuple[Handler, bool]] = {
     "status_show": (status_show, True),
@@ -331,14 +512,22 @@ ACTIONS: dict[str, tuple[Handler, bool]] = {
     "tag_list": (tag_list, True),
     "license_list": (license_list, True),
     "resource_show": (resource_show, True),
+    "resource_version_list": (resource_version_list, True),
     "package_create": (package_create, False),
     "package_update": (package_update, False),
     "package_patch": (package_patch, False),
     "package_delete": (package_delete, False),
     "resource_create": (resource_create, False),
     "resource_patch": (resource_patch, False),
+    "resource_update": (resource_update, False),
     "organization_create": (organization_create, False),
     "group_create": (group_create, False),
+    "datastore_search": (datastore_search, True),
+    "datastore_search_sql": (datastore_search_sql, True),
+    "datastore_info": (datastore_info, True),
+    "datastore_create": (datastore_create, False),
+    "datastore_upsert": (datastore_upsert, False),
+    "datastore_delete": (datastore_delete, False),
 }
 
 

@@ -194,6 +194,7 @@ def resource_fields(
         hash=_text(data, "hash"),
         last_modified=_datetime(_text(data, "last_modified"), "last_modified"),
         upload=upload,
+        change_note=_text(data, "change_note") if upload is not None else "",
     )
 
 

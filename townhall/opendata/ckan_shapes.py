@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from townhall.opendata.models import Dataset, Licence, Publisher, Resource, Tag, Theme
+from townhall.opendata.models import Dataset, Licence, Publisher, Resource, ResourceVersion, Tag, Theme
 
 # extras key → Dataset field, for the DCAT properties CKAN keeps in extras.
 EXTRA_FIELDS: dict[str, str] = {
@@ -141,6 +141,14 @@ def resource_url(resource: Resource, *, site_url: str) -> str:
         filename = (resource.upload.name or "").rsplit("/", 1)[-1]
         return f"{site_url}/dataset/{resource.dataset_id}/resource/{resource.id}/download/{filename}"
     return resource.url
+
+
+def version_url(version: ResourceVersion, *, dataset_id: Any, site_url: str) -> str:
+    """A version's own download address, which never changes (the file behind it never does)."""
+    filename = (version.file.name or "").rsplit("/", 1)[-1]
+    return (
+        f"{site_url}/dataset/{dataset_id}/resource/{version.resource_id}/version/{version.number}/download/{filename}"
+    )
 
 
 def resource_dict(resource: Resource, *, site_url: str) -> dict[str, Any]:

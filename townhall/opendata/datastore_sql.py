@@ -367,7 +367,10 @@ def _statement_kind(tree: exp.Expr) -> str:
 
 def sql_table_names(sql: str) -> set[str]:
     """The real (non-CTE) table names a query reads, so callers can look up only those resources."""
-    tree = _parse_one(sql)
+    try:
+        tree = _parse_one(sql)
+    except RecursionError:
+        raise DatastoreSqlError("The query is nested too deeply") from None
     return {
         _name(table.this)
         for table in tree.find_all(exp.Table)

@@ -1,4 +1,4 @@
-"""Uploaded resource files under /dataset/ (CKAN's download addresses)."""
+"""Uploaded resource files under /dataset/ (CKAN's download addresses), and each version's own address."""
 
 from django.urls import path
 
@@ -11,5 +11,10 @@ urlpatterns = [
         "<uuid:dataset_id>/resource/<uuid:resource_id>/download/<str:filename>",
         downloads.resource_download,
         name="resource",
+    ),
+    path(
+        "<uuid:dataset_id>/resource/<uuid:resource_id>/version/<int:number>/download/<str:filename>",
+        downloads.version_download,
+        name="version",
     ),
 ]

@@ -1,4 +1,4 @@
-"""Personal data the open data portal holds: only the API tokens a person created.
+"""Personal data the open data portal holds: the API tokens a person created, and who uploaded which file version.
 
 Datasets hold none by design (contact points are role mailboxes; see models.py).
 Registered by OpenDataConfig.ready(); see townhall/core/personal_data.py.
@@ -12,7 +12,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 
 from townhall.core import personal_data
 from townhall.core.personal_data import ErasureAction, ErasureItem, Tables
-from townhall.opendata.models import ApiToken
+from townhall.opendata.models import ApiToken, ResourceVersion
 
 
 class ApiTokensProvider(personal_data.PersonalDataProvider):
@@ -32,5 +32,26 @@ class ApiTokensProvider(personal_data.PersonalDataProvider):
         return [ErasureItem(self.label, "Your open data API tokens", ErasureAction.DELETED, deleted)]
 
 
+class ResourceVersionsProvider(personal_data.PersonalDataProvider):
+    """Versions a data steward uploaded name them as the uploader; the published files themselves are the council's."""
+
+    label = "Open data files you uploaded"
+    covers: ClassVar[tuple[str, ...]] = ("opendata.ResourceVersion.created_by",)
+    erase_order = 10
+
+    def collect(self, user: AbstractBaseUser) -> Tables:
+        versions = ResourceVersion.objects.filter(created_by_id=user.pk).order_by("created_at")
+        return {"Open data file versions you uploaded": personal_data.model_rows(versions)}
+
+    def withheld(self) -> list[str]:
+        return ["Open data file versions: the files' contents, which are published council data, not about you"]
+
+    def erase(self, user: AbstractBaseUser) -> list[ErasureItem]:
+        count = ResourceVersion.objects.filter(created_by_id=user.pk).update(created_by=None)
+        return [
+            ErasureItem(self.label, "Your name as the uploader of open data files", ErasureAction.ANONYMISED, count)
+        ]
+
+
 def register() -> None:
-    personal_data.register(ApiTokensProvider())
+    personal_data.register(ApiTokensProvider(), ResourceVersionsProvider())

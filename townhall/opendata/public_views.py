@@ -19,6 +19,8 @@ from django.views.decorators.http import require_http_methods
 
 from townhall.opendata import selectors
 from townhall.opendata.search import SearchQueryError
+from townhall.opendata.selectors import datastore as datastore_selectors
+from townhall.opendata.selectors import versions as version_selectors
 
 PAGE_SIZE = 20
 # Facet parameter on the page → CKAN facet field, with the heading residents see.
@@ -150,8 +152,25 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
     url = request.build_absolute_uri(reverse("opendata_dataset", args=[package["name"]]))
     api_url = request.build_absolute_uri(reverse("ckan:action", args=["package_show"])) + f"?id={package['name']}"
     extras = {item["key"]: item["value"] for item in package.get("extras", [])}
+    versions = version_selectors.version_history(
+        resource_ids=[resource["id"] for resource in package["resources"]], site_url=_site_url(request)
+    )
+    try:
+        preview_page = int(request.GET.get("page", "1"))
+    except ValueError:
+        preview_page = 1
+    previews = datastore_selectors.previews(
+        resources=package["resources"], chosen=request.GET.get("preview", ""), page=preview_page
+    )
     return render(
         request,
         "opendata/dataset.html",
-        {"package": package, "extras": extras, "json_ld": _json_ld(package, url), "api_url": api_url},
+        {
+            "package": package,
+            "extras": extras,
+            "json_ld": _json_ld(package, url),
+            "api_url": api_url,
+            "versions": versions,
+            "previews": previews,
+        },
     )

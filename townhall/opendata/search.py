@@ -1,24 +1,25 @@
 """package_search's query language: the Solr subset CKAN clients and harvesters send, in `q` and `fq`.
 
 `solr_query` parses it; `FIELDS` says which CKAN field names may be used and where each
-lives (relations through subqueries, so terms never duplicate rows), and `_free_text` is
-what a bare word or phrase matches. Anything outside the subset is a SearchQueryError.
+lives (relations through subqueries, so terms never duplicate rows). A bare word or quoted
+phrase is full-text search in the database (`search_index`: PostgreSQL full-text search,
+SQLite FTS5), with stemming; `relevance` ranks by the positive free-text terms of `q` for
+`sort=score desc`. Anything outside the subset is a SearchQueryError.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
+from townhall.opendata import search_index
 from townhall.opendata.models import Dataset
-from townhall.opendata.solr_query import Field, FieldMap, SearchQueryError, solr_to_q
+from townhall.opendata.solr_query import And, Field, FieldMap, Node, Or, SearchQueryError, Text, parse, solr_to_q
 
-__all__ = ["FIELDS", "SearchQueryError", "to_q"]
-
-
-def _in(queryset: QuerySet[Dataset]) -> Q:
-    return Q(pk__in=queryset.values("pk"))
+__all__ = ["FIELDS", "MATCH_ALL", "SearchQueryError", "relevance", "to_q"]
 
 
 def _uuid_or_none(value: str) -> uuid.UUID | None:
@@ -61,14 +62,25 @@ FIELDS: FieldMap = {
 MATCH_ALL = {"", "*:*", "*"}
 
 
-def _free_text(word: str) -> Q:
-    return (
-        Q(title__icontains=word)
-        | Q(name__icontains=word)
-        | Q(notes__icontains=word)
-        | Q(publisher__title__icontains=word)
-        | _in(Dataset.objects.filter(tags__name__iexact=word))
-    )
+def _free_text(term: str) -> Q:
+    """A bare word (`word*` a prefix) or a quoted phrase, against the full-text index."""
+    return search_index.matches(term, vendor=connection.vendor)
+
+
+def _positive_text(node: Node) -> list[str]:
+    """Free-text terms that a result may match (those under NOT only exclude, so they do not rank)."""
+    if isinstance(node, Text):
+        return [node.value]
+    if isinstance(node, And | Or):
+        return [term for child in node.children for term in _positive_text(child)]
+    return []
+
+
+def relevance(*, q: str) -> RawSQL | None:
+    """The relevance score of `q`'s free text (higher first), or None when `q` has none."""
+    if q.strip() in MATCH_ALL:
+        return None
+    return search_index.relevance(_positive_text(parse(q)), vendor=connection.vendor)
 
 
 def to_q(*, q: str, fq: str) -> Q:

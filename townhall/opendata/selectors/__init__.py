@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, IntegerField, Min, Prefetch, Q, QuerySet, Value, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from townhall.accounts.models import User
-from townhall.opendata import ckan_shapes
+from townhall.opendata import ckan_shapes, search_index
 from townhall.opendata.models import (
     ApiToken,
     Dataset,
@@ -31,15 +34,16 @@ from townhall.opendata.models import (
     token_digest,
 )
 from townhall.opendata.permissions import can_manage_datasets
-from townhall.opendata.search import SearchQueryError, to_q
+from townhall.opendata.search import MATCH_ALL, SearchQueryError, relevance, to_q
 
 AnyUser = User | AnonymousUser | None
 
 ROWS_DEFAULT = 10
 ROWS_MAX = 1000
 FACET_LIMIT_DEFAULT = 50
+BROWSE_CACHE_SECONDS = 3600  # an upper bound only: a write changes the catalogue version, and so the key
 DEFAULT_SORT = "score desc, metadata_modified desc"
-# sort field → model field; "score" (relevance) is accepted and ignored: there is no ranking yet.
+# sort field → model field; "score" is relevance to q's free text (search.relevance), skipped when q has none.
 SORT_FIELDS = {
     "id": "id",
     "name": "name",
@@ -47,7 +51,7 @@ SORT_FIELDS = {
     "title_string": "title",
     "metadata_modified": "metadata_modified",
     "metadata_created": "metadata_created",
-    "score": None,
+    "score": "score",
 }
 FACET_TITLES = {
     "organization": "Organizations",
@@ -190,8 +194,7 @@ def _ordering(sort: str) -> list[str]:
         if len(words) > 2 or words[0] not in SORT_FIELDS or (len(words) == 2 and words[1] not in ("asc", "desc")):
             raise SearchQueryError(f'Invalid "sort" parameter: {sort!r}')
         field = SORT_FIELDS[words[0]]
-        if field is not None:
-            ordering.append(("-" if len(words) == 2 and words[1] == "desc" else "") + field)
+        ordering.append(("-" if len(words) == 2 and words[1] == "desc" else "") + field)
     if not any(item.lstrip("-") == "id" for item in ordering):
         ordering.append("id")  # stable pages
     return ordering
@@ -204,53 +207,85 @@ class _Facet:
     count: int
 
 
+@dataclass(frozen=True)
+class _FacetSource:
+    """A facet field's value and label on the found datasets; `many` when one dataset can hold a value twice."""
+
+    name: str
+    title: str
+    many: bool = False
+
+
+# CKAN facet field → where its values are, on SQLite: one GROUP BY each over the found datasets themselves
+# (joined to the relation); an empty value is no value. PostgreSQL: search_index.pg_count_and_facets.
+FACET_SOURCES: dict[str, _FacetSource] = {
+    "organization": _FacetSource("publisher__name", "publisher__title"),
+    "license_id": _FacetSource("licence__key", "licence__title"),
+    "groups": _FacetSource("themes__name", "themes__title"),
+    "tags": _FacetSource("tags__name", "tags__name"),
+    "res_format": _FacetSource("resources__format", "resources__format", many=True),
+}
+
+
 def _facet_counts(found: QuerySet[Dataset], field: str, limit: int | None) -> list[_Facet]:
-    ids = found.values("pk")
-    rows: Any
-    if field == "organization":
-        rows = (
-            Dataset.objects.filter(pk__in=ids)
-            .values("publisher__name", "publisher__title")
-            .annotate(count=Count("pk"))
-            .order_by("-count", "publisher__name")
-        )
-        facets = [_Facet(row["publisher__name"], row["publisher__title"], row["count"]) for row in rows[:limit]]
-    elif field == "license_id":
-        rows = (
-            Dataset.objects.filter(pk__in=ids)
-            .values("licence__key", "licence__title")
-            .annotate(count=Count("pk"))
-            .order_by("-count", "licence__key")
-        )
-        facets = [_Facet(row["licence__key"], row["licence__title"], row["count"]) for row in rows[:limit]]
-    elif field == "groups":
-        rows = (
-            Theme.objects.filter(datasets__in=ids)
-            .values("name", "title")
-            .annotate(count=Count("datasets", distinct=True))
-            .order_by("-count", "name")
-        )
-        facets = [_Facet(row["name"], row["title"], row["count"]) for row in rows[:limit]]
-    elif field == "tags":
-        rows = (
-            Tag.objects.filter(datasets__in=ids)
-            .values("name")
-            .annotate(count=Count("datasets", distinct=True))
-            .order_by("-count", "name")
-        )
-        facets = [_Facet(row["name"], row["name"], row["count"]) for row in rows[:limit]]
-    elif field == "res_format":
-        rows = (
-            Resource.objects.filter(dataset__in=ids)
-            .exclude(format="")
-            .values("format")
-            .annotate(count=Count("dataset", distinct=True))
-            .order_by("-count", "format")
-        )
-        facets = [_Facet(row["format"], row["format"], row["count"]) for row in rows[:limit]]
-    else:
-        raise SearchQueryError(f"undefined field {field}")
-    return facets
+    """SQLite: one facet, one GROUP BY (catalogues there are small; PostgreSQL uses the index rows)."""
+    source = FACET_SOURCES[field]
+    rows = (
+        found.filter(**{f"{source.name}__gt": ""})
+        .values(*dict.fromkeys((source.name, source.title)))
+        .annotate(count=Count("pk", distinct=source.many))
+        .order_by("-count", source.name)
+    )
+    return [_Facet(row[source.name], row[source.title], row["count"]) for row in rows[:limit]]
+
+
+def _pg_count_and_facets(
+    found: QuerySet[Dataset], fields: list[str], limit: int | None, *, ordering: list[str], page: tuple[int, int] | None
+) -> tuple[int, dict[str, list[_Facet]], list[uuid.UUID]]:
+    """PostgreSQL: the count, facets and (if `page`) the page's ids in `ordering`, in one statement."""
+    position = Window(RowNumber(), order_by=ordering) if page else Value(0, output_field=IntegerField())
+    numbered = found.order_by().annotate(position=position)
+    ids = numbered.values_list("pk", "publisher_id", "licence_id", "position")
+    count, rows, page_ids = search_index.pg_count_and_facets(
+        connection, ids.query.sql_with_params(), fields, limit, page
+    )
+    facets = {field: [_Facet(*row) for row in items] for field, items in rows.items()}
+    return count, facets, [uuid.UUID(dataset_id) for dataset_id in page_ids]
+
+
+def _count_and_facets(
+    found: QuerySet[Dataset],
+    *,
+    fields: list[str],
+    limit: int | None,
+    browse_key: str | None,
+    ordering: list[str],
+    page: tuple[int, int] | None,
+) -> tuple[int, dict[str, list[_Facet]], list[uuid.UUID] | None]:
+    """How many datasets were found, their facets, and the page's ids when that came in the same query.
+
+    PostgreSQL answers a search (count, facets, page) in one statement over the index rows
+    (search_index). Browsing with no `q` or `fq` (`browse_key` says for whom) facets the whole
+    catalogue, which no query makes cheap, so that count and those facets are cached under the
+    catalogue version (changed by every write, see search_index) until the next scheduled
+    publication, if any, makes them stale; the page is then a query of its own.
+    """
+    if connection.vendor != "postgresql":
+        return found.count(), {field: _facet_counts(found, field, limit) for field in fields}, None
+    if browse_key is None:
+        return _pg_count_and_facets(found, fields, limit, ordering=ordering, page=page)
+    version = search_index.catalogue_version(connection)
+    key = f"opendata:browse:{version}:{browse_key}:{','.join(fields)}:{limit}"
+    now = timezone.now()
+    cached = cache.get(key)
+    if cached is not None and (cached[2] is None or now < cached[2]):
+        return cached[0], cached[1], None
+    stale_at = Dataset.objects.filter(scheduled_publication_at__gt=now).aggregate(
+        first=Min("scheduled_publication_at")
+    )["first"]
+    count, facets, _ = _pg_count_and_facets(found, fields, limit, ordering=ordering, page=None)
+    cache.set(key, (count, facets, stale_at), BROWSE_CACHE_SECONDS)
+    return count, facets, None
 
 
 def package_search(
@@ -269,26 +304,50 @@ def package_search(
 ) -> dict[str, Any]:
     """CKAN's package_search result; each result equals package_show's. Raises SearchQueryError.
 
-    `q`/`fq` go through search.to_q (free text and exact field terms for now).
+    `q`/`fq` go through search.to_q (fields exactly, free text through the database's full-text
+    index); `score` in `sort` ranks by q's free text (search.relevance) and is skipped without it.
     """
     sort = sort.strip() or DEFAULT_SORT
     ordering = _ordering(sort)
     rows = max(0, min(rows, ROWS_MAX))
+    fields = list(dict.fromkeys(facet_fields or []))
+    for field in fields:
+        if field not in FACET_SOURCES:
+            raise SearchQueryError(f"undefined field {field}")
     found = datasets_listed(user=user, include_private=include_private, include_drafts=include_drafts).filter(
         to_q(q=q, fq=fq)
     )
-    count = found.count()
-    page = list(datasets_for_shapes(found.order_by(*ordering))[start : start + rows]) if rows else []
+    steward = can_manage_datasets(user)
+    browsing = q.strip() in MATCH_ALL and fq.strip() in MATCH_ALL
+    browse_key = f"{steward and include_private}:{steward and include_drafts}" if browsing else None
     limit = None if facet_limit < 0 else facet_limit
+    score = relevance(q=q) if any(key.lstrip("-") == "score" for key in ordering) else None
+    if score is not None:
+        found = found.annotate(score=score)
+    else:
+        ordering = [key for key in ordering if key.lstrip("-") != "score"]
+    count, counted, page_ids = _count_and_facets(
+        found,
+        fields=fields,
+        limit=limit,
+        browse_key=browse_key,
+        ordering=ordering,
+        page=(start, rows) if rows else None,
+    )
+    if page_ids is None:  # the page's ids first (a narrow sort), then only those rows in full
+        wanted = found.order_by(*ordering).values_list("pk", flat=True)[start : start + rows]
+        page_ids = list(wanted) if rows and start < count else []
+    loaded = {dataset.pk: dataset for dataset in datasets_for_shapes(Dataset.objects.filter(pk__in=page_ids))}
+    page = [loaded[pk] for pk in page_ids if pk in loaded]
     facets: dict[str, dict[str, int]] = {}
     search_facets: dict[str, dict[str, Any]] = {}
-    for field in facet_fields or []:
-        counted = _facet_counts(found, field, limit)
-        facets[field] = {facet.name: facet.count for facet in counted}
+    for field in fields:
+        facets[field] = {facet.name: facet.count for facet in counted[field]}
         search_facets[field] = {
             "title": field,
             "items": [
-                {"name": facet.name, "display_name": facet.display_name, "count": facet.count} for facet in counted
+                {"name": facet.name, "display_name": facet.display_name, "count": facet.count}
+                for facet in counted[field]
             ],
         }
     return {

@@ -41,6 +41,7 @@ from townhall.opendata.models import (
     token_digest,
 )
 from townhall.opendata.permissions import can_manage_datasets
+from townhall.opendata.services import versions
 from townhall.service_requests import selectors as request_selectors
 
 Actor = User | AnonymousUser | None
@@ -65,6 +66,7 @@ class ResourceFields:
     hash: str = ""
     last_modified: dt.datetime | None = None
     upload: UploadedFile | None = None
+    change_note: str = ""
 
 
 @dataclass
@@ -156,8 +158,19 @@ def _apply_state(dataset: Dataset, state: str, *, now: dt.datetime) -> None:
 RESOURCE_COMPARED = ("name", "description", "format", "mimetype", "hash", "url", "size", "last_modified")
 
 
-def _resource_save(resource: Resource, fields: ResourceFields, *, position: int, now: dt.datetime) -> None:
-    """Write one resource; its metadata_modified moves only when something but its position changed."""
+def _resource_save(
+    resource: Resource, fields: ResourceFields, *, position: int, now: dt.datetime, acting_user: Actor = None
+) -> None:
+    """Write one resource; its metadata_modified moves only when something but its position changed.
+
+    An uploaded file is validated before anything is written and becomes the resource's
+    next version (services/versions.py); a rejected file raises versions.UploadRejectedError.
+    """
+    checked = (
+        versions.upload_check(resource=resource, filename=fields.upload.name or "", content=fields.upload)
+        if fields.upload is not None
+        else None
+    )
     before = {name: getattr(resource, name) for name in RESOURCE_COMPARED}
     had_upload = resource.upload.name or ""
     resource.name = fields.name
@@ -166,32 +179,36 @@ def _resource_save(resource: Resource, fields: ResourceFields, *, position: int,
     resource.mimetype = fields.mimetype
     resource.hash = fields.hash
     resource.position = position
-    if fields.upload is not None:
-        resource.upload = fields.upload
+    if checked is not None:
         resource.url = ""
-        resource.size = fields.upload.size
-        resource.mimetype = fields.mimetype or (fields.upload.content_type or "")
-        resource.last_modified = now
     elif fields.url or not resource.upload:
         resource.url = fields.url
         if resource.upload:
             resource.upload = None
+            resource.current_version = None  # now a link; its versions stay downloadable
         resource.size = fields.size
         resource.last_modified = fields.last_modified
-    if not resource.url and not resource.upload:
+    if not resource.url and not resource.upload and checked is None:
         raise ValidationError({"url": ["Missing value"]})
     changed = (
         resource._state.adding
+        or checked is not None
         or (resource.upload.name or "") != had_upload
         or any(getattr(resource, name) != before[name] for name in RESOURCE_COMPARED)
     )
     if changed:
         resource.metadata_modified = now
-    resource.full_clean(exclude=["dataset"])
+    resource.full_clean(exclude=["dataset", "current_version"])
     resource.save()
+    if checked is not None:
+        versions.version_record(
+            acting_user=acting_user, resource=resource, checked=checked, change_note=fields.change_note
+        )
 
 
-def _sync_resources(dataset: Dataset, wanted: list[ResourceFields], *, now: dt.datetime) -> None:
+def _sync_resources(
+    dataset: Dataset, wanted: list[ResourceFields], *, now: dt.datetime, acting_user: Actor = None
+) -> None:
     """Make the dataset's resources exactly `wanted`, in order: matched by id, new ones created, others removed."""
     existing = {resource.id: resource for resource in Resource.objects.filter(dataset=dataset)}
     kept = set()
@@ -201,12 +218,12 @@ def _sync_resources(dataset: Dataset, wanted: list[ResourceFields], *, now: dt.d
             if fields.id is not None and Resource.objects.filter(pk=fields.id).exists():
                 raise ValidationError({"resources": [f"Resource {fields.id} belongs to another dataset."]})
             resource = Resource(dataset=dataset, created=now, **({"id": fields.id} if fields.id else {}))
-        _resource_save(resource, fields, position=position, now=now)
+        _resource_save(resource, fields, position=position, now=now, acting_user=acting_user)
         kept.add(resource.id)
     Resource.objects.filter(dataset=dataset).exclude(pk__in=kept).delete()
 
 
-def _write(dataset: Dataset, fields: DatasetFields, *, now: dt.datetime) -> None:
+def _write(dataset: Dataset, fields: DatasetFields, *, now: dt.datetime, acting_user: Actor = None) -> None:
     for name in SCALAR_FIELDS:
         setattr(dataset, name, getattr(fields, name))
     dataset.publisher = fields.publisher
@@ -218,7 +235,7 @@ def _write(dataset: Dataset, fields: DatasetFields, *, now: dt.datetime) -> None
     dataset.tags.set(_tags(fields.tag_names))
     dataset.themes.set(fields.themes)
     if fields.resources is not None:
-        _sync_resources(dataset, fields.resources, now=now)
+        _sync_resources(dataset, fields.resources, now=now, acting_user=acting_user)
 
 
 @transaction.atomic
@@ -229,7 +246,7 @@ def dataset_create(*, acting_user: Actor, fields: DatasetFields, dataset_id: uui
     dataset = Dataset(metadata_created=now, **({"id": dataset_id} if dataset_id else {}))
     if dataset_id is not None and Dataset.objects.filter(pk=dataset_id).exists():
         raise ValidationError({"id": ["Dataset id already exists"]})
-    _write(dataset, fields, now=now)
+    _write(dataset, fields, now=now, acting_user=acting_user)
     audit_record(
         actor=acting_user, action="opendata.dataset.created", object_type=OBJECT_DATASET, object_id=str(dataset.pk)
     )
@@ -242,7 +259,7 @@ def dataset_update(*, acting_user: Actor, dataset: Dataset, fields: DatasetField
     _require_steward(acting_user)
     locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
     was = locked.state
-    _write(locked, fields, now=timezone.now())
+    _write(locked, fields, now=timezone.now(), acting_user=acting_user)
     reason = f"State {was} → {locked.state}." if was != locked.state else ""
     audit_record(
         actor=acting_user,
@@ -308,7 +325,13 @@ def resource_create(*, acting_user: Actor, dataset: Dataset, fields: ResourceFie
     if fields.id is not None and Resource.objects.filter(pk=fields.id).exists():
         raise ValidationError({"id": ["Resource id already exists"]})
     resource = Resource(dataset=locked, created=now, **({"id": fields.id} if fields.id else {}))
-    _resource_save(resource, fields, position=Resource.objects.filter(dataset=locked).count(), now=now)
+    _resource_save(
+        resource,
+        fields,
+        position=Resource.objects.filter(dataset=locked).count(),
+        now=now,
+        acting_user=acting_user,
+    )
     locked.metadata_modified = now
     locked.save(update_fields=["metadata_modified"])
     audit_record(
@@ -323,7 +346,7 @@ def resource_update(*, acting_user: Actor, resource: Resource, fields: ResourceF
     _require_steward(acting_user)
     locked = Resource.objects.select_for_update().get(pk=resource.pk)
     now = timezone.now()
-    _resource_save(locked, fields, position=locked.position, now=now)
+    _resource_save(locked, fields, position=locked.position, now=now, acting_user=acting_user)
     Dataset.objects.filter(pk=locked.dataset_id).update(metadata_modified=now)
     audit_record(
         actor=acting_user, action="opendata.resource.updated", object_type=OBJECT_RESOURCE, object_id=str(locked.pk)

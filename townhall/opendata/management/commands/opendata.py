@@ -1,4 +1,4 @@
-"""`townhall opendata publish`: refresh the datasets the council publishes from its own systems (schedule daily)."""
+"""`townhall opendata publish` (daily) and `townhall opendata publish-scheduled` (every few minutes)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,26 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from townhall.opendata import services
+from townhall.opendata.services import workflow
 
 
 class Command(BaseCommand):
-    help = "Open data portal jobs. `opendata publish` refreshes the council's own datasets when their figures change."
+    help = (
+        "Open data portal jobs. `opendata publish` refreshes the council's own datasets when their figures change; "
+        "`opendata publish-scheduled` marks approved datasets whose publication time has passed as changed."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         subcommands = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
         subcommands.add_parser("publish", help="refresh service request statistics and ward boundaries")
+        subcommands.add_parser(
+            "publish-scheduled", help="release datasets whose scheduled publication time has passed (run often)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["subcommand"] == "publish-scheduled":
+            released = workflow.scheduled_publications_release()
+            self.stdout.write(f"Published: {', '.join(released)}" if released else "Nothing due.")
+            return
         changed = services.council_datasets_publish()
         self.stdout.write(f"Updated: {', '.join(changed)}" if changed else "Nothing changed.")

@@ -1,0 +1,484 @@
+"""Validated uploads: every accepted file becomes an immutable ResourceVersion; a rejected one stores nothing.
+
+Two steps, so a bad file never touches the database or the disk:
+
+1. `upload_check` reads the file (size limit, format from its name and first bytes), and
+   for CSV and XLSX validates it with Frictionless against the resource's Table Schema
+   (the steward's edited one; on the first upload, one inferred from the file). Problems
+   raise `UploadRejectedError`, a ValidationError keyed `upload` carrying the per-row report.
+2. `version_record` (inside the caller's transaction) writes the file under a path of its
+   own (`opendata/versions/<resource>/<number>/<name>`, never overwritten), the version
+   row with its change summary against the previous version, and points the resource at it.
+
+Versions are never changed afterwards: a new upload makes the next number, and the old
+files stay where they are (downloadable at their own address).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import posixpath
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from frictionless import Detector, FrictionlessException, Schema
+from frictionless.resources import TableResource
+
+from townhall.accounts.models import User
+from townhall.audit.services import audit_record
+from townhall.opendata.models import Dataset, Resource, ResourceVersion
+from townhall.opendata.permissions import can_manage_datasets
+from townhall.opendata.services.datastore import datastore_load_schedule
+from townhall.opendata.validation_report import REPORT_LIMIT, Problem, api_messages, shown_cell
+
+Actor = User | AnonymousUser | None
+
+OBJECT_RESOURCE = "opendata.resource"
+# Override with TOWNHALL_OPENDATA_UPLOAD_MAX_BYTES; validation runs while the steward waits, so keep it modest.
+UPLOAD_MAX_BYTES = 50 * 1024 * 1024
+# Rows Frictionless reads to infer a schema: enough that a stray value late in a column still counts.
+INFER_SAMPLE_ROWS = 10_000
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# extension → (CKAN format, mimetype, Frictionless format if tabular)
+KNOWN_FORMATS: dict[str, tuple[str, str, str | None]] = {
+    "csv": ("CSV", "text/csv", "csv"),
+    "xlsx": ("XLSX", XLSX_MIMETYPE, "xlsx"),
+    "geojson": ("GeoJSON", "application/geo+json", None),
+    "json": ("JSON", "application/json", None),
+    "pdf": ("PDF", "application/pdf", None),
+    "zip": ("ZIP", "application/zip", None),
+    "txt": ("TXT", "text/plain", None),
+    "xml": ("XML", "application/xml", None),
+    "kml": ("KML", "application/vnd.google-earth.kml+xml", None),
+    "ods": ("ODS", "application/vnd.oasis.opendocument.spreadsheet", None),
+    "docx": ("DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", None),
+}
+# What a file of that extension must start with (a renamed file is refused rather than published mislabelled).
+MAGIC = {"xlsx": b"PK\x03\x04", "zip": b"PK\x03\x04", "ods": b"PK\x03\x04", "docx": b"PK\x03\x04", "pdf": b"%PDF-"}
+MESSAGES = {
+    "type-error": "“{cell}” is not {article} {type}",
+    "required": "A value is required",
+    "unique": "“{cell}” appears more than once; each value must be different",
+    "minimum": "“{cell}” is below the minimum ({value})",
+    "maximum": "“{cell}” is above the maximum ({value})",
+    "minLength": "“{cell}” is shorter than {value} characters",
+    "maxLength": "“{cell}” is longer than {value} characters",
+    "pattern": "“{cell}” does not match the pattern {value}",
+    "enum": "“{cell}” is not one of the allowed values",
+}
+TYPE_WORDS = {
+    "integer": ("a", "whole number"),
+    "number": ("a", "number"),
+    "boolean": ("a", "true/false value"),
+    "date": ("a", "date (YYYY-MM-DD)"),
+    "datetime": ("a", "date and time (ISO 8601)"),
+    "time": ("a", "time (HH:MM:SS)"),
+    "year": ("a", "year"),
+    "yearmonth": ("a", "year and month (YYYY-MM)"),
+    "duration": ("an", "ISO 8601 duration"),
+    "geopoint": ("a", "point (latitude, longitude)"),
+    "geojson": ("a", "GeoJSON geometry"),
+    "object": ("a", "JSON object"),
+    "array": ("a", "JSON array"),
+}
+
+
+class UploadRejectedError(ValidationError):
+    """A file that was not accepted, with its report. As a ValidationError: {field: [summary, problems…]}."""
+
+    def __init__(self, problems: list[Problem], *, truncated: bool = False, field: str = "upload") -> None:
+        self.problems = problems
+        self.truncated = truncated
+        super().__init__({field: api_messages(problems, truncated=truncated)})
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file that passed: what version_record stores. `rows` are the data rows as text, for the change summary."""
+
+    filename: str
+    content: bytes
+    format: str
+    mimetype: str
+    sha256: str
+    table_schema: dict[str, Any] | None
+    rows: list[tuple[str, ...]] | None
+
+    @property
+    def tabular(self) -> bool:
+        return self.rows is not None
+
+
+def upload_max_bytes() -> int:
+    return int(getattr(settings, "TOWNHALL_OPENDATA_UPLOAD_MAX_BYTES", UPLOAD_MAX_BYTES))
+
+
+def _require_steward(acting_user: Actor) -> None:
+    if acting_user is not None and not can_manage_datasets(acting_user):
+        raise PermissionDenied("Only data stewards can change datasets.")
+
+
+def _file_problem(message: str) -> UploadRejectedError:
+    return UploadRejectedError([Problem(row=None, field="", cell="", message=message)])
+
+
+def _read(content: bytes | IO[bytes]) -> bytes:
+    """The whole file, refusing one over the limit without reading much past it."""
+    limit = upload_max_bytes()
+    if isinstance(content, bytes):
+        data = content
+    else:
+        if hasattr(content, "seek"):
+            content.seek(0)
+        data = content.read(limit + 1)
+    if len(data) > limit:
+        raise _file_problem(f"The file is larger than the limit of {limit // (1024 * 1024)} MB.")
+    if not data:
+        raise _file_problem("The file is empty.")
+    return data
+
+
+def _clean_filename(filename: str) -> str:
+    name = posixpath.basename(filename.replace("\\", "/")).strip()
+    if not name or name in (".", ".."):
+        raise _file_problem("The file has no name.")
+    return name[:200]
+
+
+def sniff(filename: str, data: bytes) -> tuple[str, str, str | None]:
+    """(CKAN format, mimetype, Frictionless format or None) from the file's extension, checked against its bytes."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    magic = MAGIC.get(extension)
+    if magic is not None and not data.startswith(magic):
+        raise _file_problem(f"The file is named .{extension} but is not a {extension.upper()} file.")
+    if extension in ("json", "geojson"):
+        try:
+            parsed = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise _file_problem(f"The file is not valid JSON: {error}.") from None
+        if extension == "geojson" and not (isinstance(parsed, dict) and "type" in parsed):
+            raise _file_problem("The file is not GeoJSON: it has no “type”.")
+    if extension in KNOWN_FORMATS:
+        return KNOWN_FORMATS[extension]
+    guessed = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return extension.upper(), guessed, None
+
+
+def _message(error: Any) -> str:
+    """Frictionless's error in plain words."""
+    cell = shown_cell(str(getattr(error, "cell", "") or ""))
+    if error.type == "type-error":
+        note = str(getattr(error, "note", ""))  # 'type is "integer/default"'
+        field_type = note.split('"')[1].split("/")[0] if note.count('"') >= 2 else ""
+        article, word = TYPE_WORDS.get(field_type, ("a", field_type or "valid value"))
+        return MESSAGES["type-error"].format(cell=cell, article=article, type=word)
+    if error.type == "constraint-error":
+        note = str(getattr(error, "note", ""))
+        for constraint, template in MESSAGES.items():
+            if f'constraint "{constraint}"' in note:
+                value = note.split(" is ", 1)[-1].strip('"') if " is " in note else ""
+                return template.format(cell=cell, value=value)
+        return f"“{cell}” breaks a rule for this field: {note}"
+    if error.type == "unique-error":
+        return MESSAGES["unique"].format(cell=cell) + f": {getattr(error, 'note', '')}"
+    if error.type == "primary-key":
+        return f"The primary key repeats: {getattr(error, 'note', '')}"
+    if error.type == "extra-cell":
+        return f"This row has more values than the header has columns (“{cell}”)"
+    if error.type == "missing-cell":
+        return "This row has fewer values than the header has columns"
+    if error.type == "blank-row":
+        return "This row is empty"
+    if error.type in ("incorrect-label", "missing-label", "extra-label", "blank-label", "duplicate-label"):
+        return str(error.message).replace("Label", "The column").replace("label", "column")
+    return str(error.message)
+
+
+def _problems(report: Any) -> tuple[list[Problem], bool]:
+    problems = []
+    for task in report.tasks:
+        for error in task.errors:
+            row = getattr(error, "row_number", None)
+            if error.type.endswith("-label"):
+                row = 1
+            problems.append(
+                Problem(
+                    row=row,
+                    field=str(getattr(error, "field_name", "") or getattr(error, "label", "") or ""),
+                    cell=str(getattr(error, "cell", "") or ""),
+                    message=_message(error),
+                )
+            )
+    problems.sort(key=lambda problem: (problem.row or 0, problem.field))
+    return problems, len(problems) >= REPORT_LIMIT
+
+
+def schema_problems(descriptor: Any) -> list[str]:
+    """Why a Table Schema descriptor is not valid Frictionless (empty when it is)."""
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("fields"), list) or not descriptor["fields"]:
+        return ["A Table Schema needs a list of fields."]
+    try:
+        report = Schema.validate_descriptor(descriptor)
+    except FrictionlessException as error:
+        return [str(error)]
+    return [str(error.message) for error in report.errors]
+
+
+def _table(data: bytes, table_format: str, schema: dict[str, Any] | None) -> TableResource:
+    detector = Detector(sample_size=INFER_SAMPLE_ROWS)
+    if schema is None:
+        return TableResource(data=data, format=table_format, detector=detector)
+    return TableResource(data=data, format=table_format, detector=detector, schema=Schema.from_descriptor(schema))
+
+
+def _rows(table: TableResource) -> list[tuple[str, ...]]:
+    """Every data row as text (None as ""), in the schema's field order."""
+    rows = []
+    with table:
+        for row in table.row_stream:
+            rows.append(tuple("" if value is None else str(value) for value in row.to_list()))
+    return rows
+
+
+def _tabular_check(data: bytes, table_format: str, schema: dict[str, Any] | None) -> tuple[dict[str, Any], list]:
+    """(the schema used, the rows as text); UploadRejectedError with the report when the file does not fit it."""
+    try:
+        table = _table(data, table_format, schema)
+        if schema is None:
+            table.infer()
+            schema = table.schema.to_descriptor()
+        report = table.validate(limit_errors=REPORT_LIMIT)
+    except FrictionlessException as error:
+        raise _file_problem(f"The file could not be read as {table_format.upper()}: {error.error.message}") from None
+    if not report.valid:
+        problems, truncated = _problems(report)
+        raise UploadRejectedError(problems, truncated=truncated)
+    return schema, _rows(_table(data, table_format, schema))
+
+
+def upload_check(
+    *, resource: Resource, filename: str, content: bytes | IO[bytes], table_schema: dict[str, Any] | None = None
+) -> CheckedFile:
+    """Read and validate a file for `resource` without storing anything. UploadRejectedError when it is not accepted.
+
+    Tabular files are validated against `table_schema` if given, else the resource's
+    schema, else one inferred from the file itself (the first upload).
+    """
+    name = _clean_filename(filename)
+    data = _read(content)
+    file_format, mimetype, table_format = sniff(name, data)
+    schema: dict[str, Any] | None = None
+    rows = None
+    if table_format is not None:
+        wanted = table_schema if table_schema is not None else resource.table_schema
+        if wanted is not None:
+            problems = schema_problems(wanted)
+            if problems:
+                raise ValidationError({"table_schema": problems})
+        schema, rows = _tabular_check(data, table_format, wanted)
+    return CheckedFile(
+        filename=name,
+        content=data,
+        format=file_format,
+        mimetype=mimetype,
+        sha256=hashlib.sha256(data).hexdigest(),
+        table_schema=schema,
+        rows=rows,
+    )
+
+
+def _keyed(rows: Iterable[tuple[str, ...]], names: list[str], key: list[str]) -> dict[tuple[str, ...], str]:
+    positions = [names.index(name) for name in key]
+    return {tuple(row[i] for i in positions): hashlib.sha256(json.dumps(row).encode()).hexdigest() for row in rows}
+
+
+def change_summary(
+    *, rows: list[tuple[str, ...]], schema: dict[str, Any], previous: ResourceVersion | None
+) -> dict[str, Any]:
+    """Rows added, removed and changed against the previous version.
+
+    By the schema's primary key when it has one (a row whose key stays but whose values
+    differ is "changed"); otherwise whole rows are compared as a multiset, which can say
+    what was added and removed but not what changed (an edited row counts as one of each).
+    """
+    if previous is None or previous.table_schema is None:
+        return {"compared_with": None, "rows_added": len(rows), "rows_removed": 0, "rows_changed": 0, "by": "first"}
+    with previous.file.open("rb") as handle:
+        old_data = handle.read()
+    table_format = KNOWN_FORMATS.get(previous.format.lower(), ("", "", None))[2] or "csv"
+    old_rows = _rows(_table(old_data, table_format, previous.table_schema))
+    names = [field["name"] for field in schema["fields"]]
+    old_names = [field["name"] for field in previous.table_schema["fields"]]
+    key = schema.get("primaryKey") or []
+    key = [key] if isinstance(key, str) else list(key)
+    if key and all(name in old_names for name in key):
+        new = _keyed(rows, names, key)
+        old = _keyed(old_rows, old_names, key)
+        return {
+            "compared_with": previous.number,
+            "rows_added": len(new.keys() - old.keys()),
+            "rows_removed": len(old.keys() - new.keys()),
+            "rows_changed": sum(1 for k in new.keys() & old.keys() if new[k] != old[k]),
+            "by": "primary_key",
+        }
+    new_count, old_count = Counter(rows), Counter(old_rows)
+    return {
+        "compared_with": previous.number,
+        "rows_added": sum((new_count - old_count).values()),
+        "rows_removed": sum((old_count - new_count).values()),
+        "rows_changed": None,
+        "by": "whole_rows",
+    }
+
+
+def _version_path(resource: Resource, number: int, filename: str) -> str:
+    field = ResourceVersion._meta.get_field("file")
+    return f"opendata/versions/{resource.pk}/{number}/{field.storage.get_valid_name(filename)}"
+
+
+def version_record(
+    *, acting_user: Actor, resource: Resource, checked: CheckedFile, change_note: str = ""
+) -> ResourceVersion:
+    """Store a checked file as the resource's next version and make it current (call inside a transaction).
+
+    `resource` must be saved and locked by the caller. The file is written first; if a
+    database write then fails, it is removed again, so a failure leaves no file behind.
+    """
+    previous = resource.versions.order_by("-number").first()
+    if previous is not None and previous.sha256 == checked.sha256:
+        raise ValidationError(
+            {"upload": [f"This file is the same as version {previous.number}, so no new version was made."]}
+        )
+    number = previous.number + 1 if previous is not None else 1
+    summary: dict[str, Any] = {}
+    if checked.rows is not None and checked.table_schema is not None:
+        summary = change_summary(rows=checked.rows, schema=checked.table_schema, previous=previous)
+    storage = ResourceVersion._meta.get_field("file").storage
+    stored = storage.save(_version_path(resource, number, checked.filename), ContentFile(checked.content))
+    try:
+        now = timezone.now()
+        version = ResourceVersion(
+            resource=resource,
+            number=number,
+            file=stored,
+            filename=checked.filename,
+            format=checked.format,
+            mimetype=checked.mimetype,
+            sha256=checked.sha256,
+            size=len(checked.content),
+            row_count=len(checked.rows) if checked.rows is not None else None,
+            table_schema=checked.table_schema,
+            change_summary=summary,
+            change_note=change_note.strip(),
+            created_by=acting_user if isinstance(acting_user, User) else None,
+            created_at=now,
+        )
+        version.full_clean(exclude=["resource", "created_by"])
+        version.save(force_insert=True)
+        resource.upload.name = stored
+        resource.url = ""
+        resource.size = version.size
+        resource.hash = "sha256:" + version.sha256
+        resource.format = version.format  # what was validated, whatever the caller called it
+        resource.mimetype = version.mimetype
+        resource.last_modified = now
+        resource.metadata_modified = now
+        resource.current_version = version
+        if checked.table_schema is not None:
+            resource.table_schema = checked.table_schema
+        resource.save()
+    except BaseException:
+        storage.delete(stored)
+        raise
+    if version.row_count is not None:
+        datastore_load_schedule(version_id=version.pk)
+    return version
+
+
+def resource_file_upload(
+    *,
+    acting_user: Actor,
+    resource: Resource,
+    filename: str,
+    content: bytes | IO[bytes],
+    change_note: str = "",
+    table_schema: dict[str, Any] | None = None,
+) -> ResourceVersion:
+    """A new file for an existing resource: validated, then its next version. UploadRejectedError stores nothing."""
+    _require_steward(acting_user)
+    checked = upload_check(resource=resource, filename=filename, content=content, table_schema=table_schema)
+    with transaction.atomic():
+        locked = Resource.objects.select_for_update().get(pk=resource.pk)
+        if table_schema is None and locked.table_schema != resource.table_schema:
+            # The schema changed while the file was being checked: check again against the new one.
+            checked = upload_check(resource=locked, filename=filename, content=checked.content)
+        version = version_record(acting_user=acting_user, resource=locked, checked=checked, change_note=change_note)
+        Dataset.objects.filter(pk=locked.dataset_id).update(metadata_modified=version.created_at)
+        audit_record(
+            actor=acting_user,
+            action="opendata.resource.version_created",
+            object_type=OBJECT_RESOURCE,
+            object_id=str(locked.pk),
+            reason=f"Version {version.number}.",
+        )
+    resource.refresh_from_db()
+    return version
+
+
+def _current_header(resource: Resource) -> list[str] | None:
+    version = resource.current_version
+    if version is None or version.table_schema is None:
+        return None
+    return [field["name"] for field in version.table_schema["fields"]]
+
+
+def resource_schema_update(*, acting_user: Actor, resource: Resource, table_schema: dict[str, Any]) -> Resource:
+    """Replace a tabular resource's Table Schema (the steward's titles, types, constraints, key).
+
+    The schema must be valid Table Schema, name exactly the current file's columns in order,
+    and the current file must pass it; later uploads are validated against it.
+    """
+    _require_steward(acting_user)
+    with transaction.atomic():
+        locked = Resource.objects.select_for_update().get(pk=resource.pk)
+        header = _current_header(locked)
+        if header is None:
+            raise ValidationError({"table_schema": ["Upload a CSV or XLSX file before editing its schema."]})
+        problems = schema_problems(table_schema)
+        if problems:
+            raise ValidationError({"table_schema": problems})
+        names = [field.get("name") for field in table_schema["fields"]]
+        if names != header:
+            raise ValidationError(
+                {"table_schema": [f"The fields must be the file's columns, in order: {', '.join(header)}."]}
+            )
+        version = locked.current_version
+        assert version is not None  # noqa: S101 - _current_header found it
+        with version.file.open("rb") as handle:
+            data = handle.read()
+        table_format = KNOWN_FORMATS.get(version.format.lower(), ("", "", None))[2] or "csv"
+        try:
+            _tabular_check(data, table_format, table_schema)
+        except UploadRejectedError as rejected:
+            raise UploadRejectedError(rejected.problems, truncated=rejected.truncated, field="table_schema") from None
+        locked.table_schema = table_schema
+        locked.metadata_modified = timezone.now()
+        locked.save(update_fields=["table_schema", "metadata_modified"])
+        Dataset.objects.filter(pk=locked.dataset_id).update(metadata_modified=locked.metadata_modified)
+        audit_record(
+            actor=acting_user,
+            action="opendata.resource.schema_updated",
+            object_type=OBJECT_RESOURCE,
+            object_id=str(locked.pk),
+        )
+    return locked
