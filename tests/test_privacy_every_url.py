@@ -1063,6 +1063,34 @@ TABLE: dict[str, Row] = {
         "a dataset's history, from the audit log",
         (get(fixed(f"/staff/open-data/history/{OPEN_DATA_ID}/"), OPEN_DATA_BACK_OFFICE),),
     ),
+    "people_staff:quality": Row(
+        "data quality dashboard: counts per source, no resident's details (data stewards, IG officers; "
+        "tests/people/test_quality.py)",
+        (get(fixed("/staff/citizen-index/quality/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "people_staff:quality_issues": Row(
+        "data quality issues: kind, source, field and what is wrong, never a value (data stewards, IG officers)",
+        (
+            get(fixed("/staff/citizen-index/quality/issues/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),
+            get(
+                fixed("/staff/citizen-index/quality/issues/?kind=nonsense"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+            ),
+        ),
+    ),
+    "people_staff:quality_issue": Row(
+        "one data quality issue: the source record's values (data stewards, IG officers; audited)",
+        (get(fixed("/staff/citizen-index/quality/issues/1/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+    ),
+    "people_staff:quality_issue_correct": Row(
+        "mark a data quality issue corrected (POST only; data stewards; audited)",
+        (
+            post(
+                fixed("/staff/citizen-index/quality/issues/1/correct/"),
+                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+            ),
+        ),
+    ),
     "open311_keys": Row("Open311 API keys (administrators)", (get(fixed("/staff/open311/"), ADMINISTRATORS_ONLY),)),
     "open311_key_create": Row("Open311 API keys", (get(fixed("/staff/open311/new/"), ADMINISTRATORS_ONLY),)),
     "open311_key": Row("Open311 API keys", (get(fixed("/staff/open311/1/"), ADMINISTRATORS_ONLY),)),

@@ -49,6 +49,7 @@ from townhall.myaccount.models import (
 )
 from townhall.notify.models import Correspondence, OutboxMessage
 from townhall.opendata.models import ApiToken, ResourceVersion
+from townhall.people.models import AccountCitizenLink
 from townhall.service_requests.models import (
     AreaAlert,
     BlockedReporter,
@@ -147,6 +148,9 @@ def expected_tables(subject: DataSubject) -> dict[tuple[str, str], list[dict[str
         ),
         ("Your identity checks", "PIN letters"): ordered(
             IdentityPin.objects.filter(user=user), exclude=("pin_digest",)
+        ),
+        ("Your council records", "Link between your account and your council records"): ordered(
+            AccountCitizenLink.objects.filter(user=user)
         ),
         ("Audit log", "Things you did"): ordered(by_me),
         ("Audit log", "Things council staff or the system did to your account"): ordered(

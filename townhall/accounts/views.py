@@ -32,6 +32,7 @@ from townhall.myaccount import selectors as myaccount_selectors
 from townhall.myaccount import services as myaccount_services
 from townhall.myaccount.constants import PREFERENCE_HELPER_ROLES
 from townhall.opendata import permissions as opendata_permissions
+from townhall.people import services as people_services
 
 # Set in the fresh (signed-out) session after a deletion request, so only that browser sees the confirmation.
 _DELETION_DONE_SESSION_KEY = "townhall.accounts.deletion_requested"
@@ -140,6 +141,11 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     volunteer_roles = (StaffRole.CUSTOMER_SERVICE_ADVISER, StaffRole.TEAM_MANAGER)
     if permissions.has_role(user, *volunteer_roles) and (volunteers_url := _url_if_present("staff_volunteers")):
         links.append(StaffAreaLink("Digital champions", volunteers_url, "Residents who offered to help others online."))
+    open_data_roles = (StaffRole.TEAM_MANAGER, StaffRole.DATA_STEWARD)
+    if permissions.has_role(user, *open_data_roles) and (open_data_url := _url_if_present("opendata_staff:list")):
+        links.append(
+            StaffAreaLink("Open data", open_data_url, "Draft datasets, review and publish them, withdraw old ones.")
+        )
     index_roles = (StaffRole.DATA_STEWARD, StaffRole.INFORMATION_GOVERNANCE_OFFICER)
     if permissions.has_role(user, *index_roles) and (index_url := _url_if_present("people_staff:overview")):
         links.append(
@@ -204,9 +210,15 @@ def staff_resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404("Page not found") from None
         resident = selectors.resident_get(resident_id=pk)
         single_view = myaccount_selectors.resident_single_view(user=resident) if resident is not None else None
+        council_record = (
+            people_services.account_golden_record_view(acting_user=_signed_in_user(request), user=resident)
+            if resident is not None
+            else None
+        )
         context = {
             "details": details,
             "single_view": single_view,
+            "council_record": council_record,
             "can_change_preferences": permissions.has_role(request.user, *PREFERENCE_HELPER_ROLES),
         }
         return render(request, "accounts/staff_resident_detail.html", context)

@@ -5,3 +5,8 @@ class PeopleConfig(AppConfig):
     name = "townhall.people"
     label = "people"
     verbose_name = "Citizen Index"
+
+    def ready(self) -> None:
+        from townhall.people import personal_data
+
+        personal_data.register()

@@ -85,3 +85,13 @@ GOLDEN_RECORD_RULES: dict[str, SurvivorshipRule] = {
     "email": SurvivorshipRule.MOST_RECENT,
     "phone": SurvivorshipRule.MOST_RECENT,
 }
+
+
+class DataQualityIssueKind(models.TextChoices):
+    INVALID = "invalid", "Does not meet the data standard"
+    DUPLICATE = "duplicate", "Likely duplicate in the same system"
+    CONFLICT = "conflict", "Differs from another system"
+
+
+# Fields compared across sources for the same citizen: a difference is a conflict to resolve.
+CONSISTENCY_FIELDS: tuple[str, ...] = ("surname", "date_of_birth")

@@ -12,10 +12,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from townhall.accounts.models import User
 from townhall.people.constants import (
     MAPPING_KEYS,
     SOURCE_ID_KEY,
     CitizenStatus,
+    DataQualityIssueKind,
     EventKind,
     EventOrigin,
     ImportMode,
@@ -57,6 +59,9 @@ class SourceSystem(models.Model):
     # 1 is the most trusted: the MOST_TRUSTED survivorship rule prefers lower ranks.
     trust_rank = models.PositiveSmallIntegerField()
     column_mapping = models.JSONField(validators=[validate_column_mapping])
+    # The information asset register's entry for this system (catalogue): its field rules
+    # are the standards data quality checks apply, its owner the team issues go to.
+    asset_name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -284,3 +289,108 @@ class GoldenRecord(models.Model):
 
     def __str__(self) -> str:
         return f"Golden record of {self.citizen_id}"
+
+
+class DataQualityIssue(models.Model):
+    """One problem a steward can act on: a source record's invalid value, likely duplicate or conflict.
+
+    Found again on every measurement (`services.data_quality_measure`); an open issue not
+    found any more is closed with `corrected_at` (fixed at source, `corrected_manually` False).
+    A steward may also mark it corrected (audited). Time to correct = corrected_at - detected_at.
+    `detail` says what is wrong without quoting the value (values are personal data).
+    """
+
+    kind = models.CharField(max_length=12, choices=DataQualityIssueKind.choices)
+    source = models.ForeignKey(SourceSystem, on_delete=models.PROTECT, related_name="quality_issues")
+    record = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="quality_issues")
+    # The citizen the record was linked to when found (duplicates and conflicts are found through it).
+    citizen = models.ForeignKey(Citizen, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    field = models.CharField(max_length=50, blank=True)
+    detail = models.CharField(max_length=300)
+    detected_at = models.DateTimeField()
+    corrected_at = models.DateTimeField(null=True, blank=True)
+    # True when a steward marked it corrected (who: the audit log); False when no longer found.
+    corrected_manually = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("-detected_at", "pk")
+        indexes = [models.Index(fields=("source", "corrected_at"), name="people_dqissue_source_open")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=("kind", "record", "field"),
+                condition=models.Q(corrected_at__isnull=True),
+                name="people_dqissue_one_open_per_problem",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} issue {self.pk} ({self.field or 'record'})"
+
+    @property
+    def days_to_correct(self) -> float | None:
+        if self.corrected_at is None:
+            return None
+        return (self.corrected_at - self.detected_at).total_seconds() / 86400
+
+
+class DataQualitySnapshot(models.Model):
+    """One source's data quality figures at one measurement, so stewards see the trend over loads.
+
+    completeness: {field: [records with a value, active records]};
+    validity: {field: [valid values, values checked]} for each field the asset's standards rule.
+    """
+
+    source = models.ForeignKey(SourceSystem, on_delete=models.CASCADE, related_name="quality_snapshots")
+    run = models.ForeignKey(LinkageRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    measured_at = models.DateTimeField()
+    records = models.PositiveIntegerField(default=0)
+    completeness = models.JSONField(default=dict)
+    validity = models.JSONField(default=dict)
+    duplicates = models.PositiveIntegerField(default=0)
+    conflicts = models.PositiveIntegerField(default=0)
+    last_loaded_at = models.DateTimeField(null=True, blank=True)
+    issues_open = models.PositiveIntegerField(default=0)
+    issues_corrected = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("-measured_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"Data quality of {self.source_id} at {self.measured_at}"
+
+
+class AccountLinkOutcome(models.TextChoices):
+    LINKED = "linked", "Linked to a citizen"
+    AMBIGUOUS = "ambiguous", "More than one citizen matched"
+    NOT_FOUND = "not_found", "No citizen matched"
+
+
+class AccountCitizenLink(models.Model):
+    """A MyAccount user's link to their citizen, made when the account's identity was verified.
+
+    One row per account, replaced on each verification: the outcome of the latest try,
+    so the single view can say why an account is not linked. `citizen` is the citizen
+    matched at the time; readers follow merges with `selectors.citizen_current`.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="citizen_link")
+    outcome = models.CharField(max_length=10, choices=AccountLinkOutcome.choices)
+    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, null=True, blank=True, related_name="account_links")
+    linked_at = models.DateTimeField()
+    # What was compared (and the identity check that unlocked it), e.g. "postal_pin: name, date of birth, address".
+    method = models.CharField(max_length=100)
+    # 1.0 when every field agreed exactly; lower when the given name agreed only through a nickname.
+    score = models.FloatField(default=0.0)
+    candidates = models.PositiveSmallIntegerField(default=0, help_text="Citizens that matched (linked only at 1).")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outcome="linked", citizen__isnull=False)
+                | (~models.Q(outcome="linked") & models.Q(citizen__isnull=True)),
+                name="people_accountlink_citizen_iff_linked",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Account link of user {self.user_id} ({self.outcome})"

@@ -7,16 +7,23 @@ follows merges so an id held elsewhere still finds the person after a merge.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
-from townhall.people.constants import CitizenStatus, ReviewDecision
+from townhall.accounts.models import User
+from townhall.catalogue import selectors as catalogue
+from townhall.people import quality
+from townhall.people.constants import PERSON_FIELDS, CitizenStatus, ReviewDecision
 from townhall.people.models import (
+    AccountCitizenLink,
     Citizen,
     CitizenEvent,
+    DataQualityIssue,
+    DataQualitySnapshot,
     GoldenRecord,
     LinkageRun,
     ReviewPair,
@@ -168,3 +175,230 @@ def synthetic_source_extracts(*, records: int, seed: int, mappings: dict[str, di
     return SyntheticExtracts(
         files={source: buffer.getvalue().encode("utf-8") for source, buffer in buffers.items()}, truth=truth
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Data quality (definitions in quality.py; figures stored by services.data_quality_measure)
+
+
+@dataclass(frozen=True)
+class FieldQuality:
+    field: str
+    filled: int
+    records: int
+    valid: int | None
+    checked: int | None
+
+    @property
+    def label(self) -> str:
+        return self.field.replace("_", " ").capitalize()
+
+    @property
+    def completeness(self) -> float | None:
+        return quality.share((self.filled, self.records))
+
+    @property
+    def validity(self) -> float | None:
+        return quality.share((self.valid or 0, self.checked or 0))
+
+
+@dataclass(frozen=True)
+class SourceQuality:
+    """The latest figures of one source, its owner, and how long its issues took to correct."""
+
+    source: SourceSystem
+    owner: str
+    snapshot: DataQualitySnapshot | None
+    fields: list[FieldQuality]
+    completeness: float | None
+    validity: float | None
+    issues_open: int
+    time_to_correct: quality.TimeToCorrect
+    load_age_days: float | None
+
+
+def data_quality_owner(source: SourceSystem) -> str:
+    """Who acts on a source's issues: its register entry's steward team, else owner team or role, else the source."""
+    asset = catalogue.asset_by_name(name=source.asset_name) if source.asset_name else None
+    if asset is None:
+        return source.name
+    team = asset.steward_team or asset.owner_team
+    return team.name if team is not None else (asset.owner_role or source.name)
+
+
+def _time_to_correct(issues: QuerySet[DataQualityIssue]) -> quality.TimeToCorrect:
+    spans = issues.filter(corrected_at__isnull=False).values_list("detected_at", "corrected_at")
+    return quality.time_to_correct(corrected - detected for detected, corrected in spans if corrected is not None)
+
+
+def data_quality_sources(*, now: dt.datetime) -> list[SourceQuality]:
+    """Every source with its latest snapshot's figures, open issues and time to correct (days)."""
+    result = []
+    for source in SourceSystem.objects.order_by("trust_rank", "code"):
+        snapshot = source.quality_snapshots.order_by("-measured_at", "-pk").first()
+        fields: list[FieldQuality] = []
+        completeness = validity = None
+        if snapshot is not None:
+            for name in PERSON_FIELDS:
+                filled, records = snapshot.completeness.get(name, [0, snapshot.records])
+                valid, checked = snapshot.validity.get(name, [None, None])
+                fields.append(FieldQuality(name, filled, records, valid, checked))
+            completeness = quality.share(quality.overall(snapshot.completeness))
+            validity = quality.share(quality.overall(snapshot.validity))
+        last = snapshot.last_loaded_at if snapshot is not None else None
+        result.append(
+            SourceQuality(
+                source=source,
+                owner=data_quality_owner(source),
+                snapshot=snapshot,
+                fields=fields,
+                completeness=completeness,
+                validity=validity,
+                issues_open=source.quality_issues.filter(corrected_at__isnull=True).count(),
+                time_to_correct=_time_to_correct(source.quality_issues.all()),
+                load_age_days=(now - last).total_seconds() / 86400 if last is not None else None,
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    snapshot: DataQualitySnapshot
+    completeness: float | None
+    validity: float | None
+
+
+def data_quality_trend(*, limit: int = 40) -> list[TrendRow]:
+    """The latest snapshots of every source, newest first: the trend over loads and runs."""
+    return [
+        TrendRow(s, quality.share(quality.overall(s.completeness)), quality.share(quality.overall(s.validity)))
+        for s in DataQualitySnapshot.objects.select_related("source").order_by("-measured_at", "-pk")[:limit]
+    ]
+
+
+@dataclass(frozen=True)
+class IssueFilters:
+    source: int | None = None
+    kind: str = ""
+    status: str = "open"  # open, corrected or all
+
+
+def data_quality_issues(filters: IssueFilters) -> QuerySet[DataQualityIssue]:
+    issues = DataQualityIssue.objects.select_related("source")
+    if filters.source is not None:
+        issues = issues.filter(source_id=filters.source)
+    if filters.kind:
+        issues = issues.filter(kind=filters.kind)
+    if filters.status == "open":
+        issues = issues.filter(corrected_at__isnull=True)
+    elif filters.status == "corrected":
+        issues = issues.filter(corrected_at__isnull=False)
+    return issues.order_by("-detected_at", "pk")
+
+
+def data_quality_issue_by_id(issue_id: int) -> DataQualityIssue | None:
+    return (
+        DataQualityIssue.objects.filter(pk=issue_id)
+        .select_related("source", "record__source_system", "record__citizen", "citizen")
+        .first()
+    )
+
+
+def data_quality_issues_open_count() -> int:
+    return DataQualityIssue.objects.filter(corrected_at__isnull=True).count()
+
+
+def data_quality_time_to_correct() -> quality.TimeToCorrect:
+    """Across every source: how long corrected issues stayed open."""
+    return _time_to_correct(DataQualityIssue.objects.all())
+
+
+def data_quality_source_choices() -> list[tuple[int, str]]:
+    """(pk, name) of every source, for the issues list's filter."""
+    return list(SourceSystem.objects.order_by("trust_rank", "code").values_list("pk", "name"))
+
+
+# ---------------------------------------------------------------------------------------------
+# MyAccount holders linked to their citizen (services.account_citizen_link makes the link)
+
+GOLDEN_FIELD_LABELS: dict[str, str] = {
+    "given_name": "Given name",
+    "surname": "Surname",
+    "date_of_birth": "Date of birth",
+    "address_line_1": "Address line 1",
+    "address_line_2": "Address line 2",
+    "town": "Town",
+    "postcode": "Postcode",
+    "email": "Email",
+    "phone": "Phone",
+}
+
+
+@dataclass(frozen=True)
+class GoldenField:
+    label: str
+    value: str
+    source: str  # the source system's name, "" when no record holds the field
+
+
+@dataclass(frozen=True)
+class AccountCouncilRecord:
+    """Whether an account is linked to a citizen, and that citizen's golden record now (after any merge)."""
+
+    link: AccountCitizenLink | None
+    citizen: Citizen | None
+    golden: GoldenRecord | None
+    fields: list[GoldenField]
+
+    @property
+    def linked(self) -> bool:
+        return self.golden is not None
+
+
+def account_citizen_link_for(*, user_id: int) -> AccountCitizenLink | None:
+    return AccountCitizenLink.objects.filter(user_id=user_id).select_related("citizen").first()
+
+
+def account_is_linked(*, user_id: int) -> bool:
+    """For the resident's own details page: yes only while the linked citizen (or its successor) is active."""
+    link = account_citizen_link_for(user_id=user_id)
+    return link is not None and link.citizen is not None and citizen_current(link.citizen.citizen_id) is not None
+
+
+def account_council_record(*, user: User) -> AccountCouncilRecord:
+    """The account's link and the golden record of the citizen it stands for now (merges followed).
+
+    Only ever the citizen this account was linked to: nothing here searches the index.
+    Staff see it through services.account_golden_record_view, which audits the showing.
+    """
+    link = account_citizen_link_for(user_id=user.pk)
+    citizen = citizen_current(link.citizen.citizen_id) if link is not None and link.citizen is not None else None
+    golden = golden_record(citizen.citizen_id) if citizen is not None else None
+    fields: list[GoldenField] = []
+    if golden is not None:
+        names = dict(SourceSystem.objects.values_list("code", "name"))
+        for name in PERSON_FIELDS:
+            value = getattr(golden, name)
+            shown = value.strftime("%-d %B %Y") if isinstance(value, dt.date) else str(value or "")
+            source = str(golden.provenance.get(name, {}).get("source", ""))
+            fields.append(GoldenField(GOLDEN_FIELD_LABELS[name], shown, names.get(source, source)))
+    return AccountCouncilRecord(link=link, citizen=citizen, golden=golden, fields=fields)
+
+
+def data_quality_issues_open_at(moment: dt.datetime) -> int:
+    """Issues found before `moment` and not corrected by then: the stock an Insight metric would chart."""
+    return (
+        DataQualityIssue.objects.filter(detected_at__lt=moment)
+        .filter(Q(corrected_at__isnull=True) | Q(corrected_at__gte=moment))
+        .count()
+    )
+
+
+def data_quality_corrections(*, start: dt.datetime, end: dt.datetime) -> tuple[int, float]:
+    """(issues corrected in [start, end), their total days open), for a mean time to correct over a period."""
+    spans = DataQualityIssue.objects.filter(corrected_at__gte=start, corrected_at__lt=end).values_list(
+        "detected_at", "corrected_at"
+    )
+    days = [(c - d).total_seconds() / 86400 for d, c in spans if c is not None]
+    return len(days), sum(days)

@@ -7,6 +7,7 @@ an audit reason must not name a person.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import secrets
 import time
@@ -22,7 +23,8 @@ from django.utils import timezone
 
 from townhall.accounts.models import User
 from townhall.audit.services import audit_record
-from townhall.people import identity, importing, survivorship
+from townhall.catalogue import selectors as catalogue
+from townhall.people import account_link, identity, importing, quality, selectors, survivorship
 from townhall.people.constants import (
     CITIZEN_ID_PREFIX,
     PERSON_FIELDS,
@@ -36,8 +38,12 @@ from townhall.people.constants import (
 )
 from townhall.people.linkage import pipeline
 from townhall.people.models import (
+    AccountCitizenLink,
+    AccountLinkOutcome,
     Citizen,
     CitizenEvent,
+    DataQualityIssue,
+    DataQualitySnapshot,
     GoldenRecord,
     LinkageRun,
     LoadBatch,
@@ -739,3 +745,202 @@ def review_pair_decide(
     pair.save(update_fields=["decision", "reason", "decided_at"])
     _audit(acting_user, "people.review_pair.decided", "people.ReviewPair", pair.pk, reason=str(decision))
     return pair
+
+
+# ---------------------------------------------------------------------------------------------
+# Data quality (quality.py has the definitions)
+
+
+class DataQualityError(Exception):
+    """A data quality change that cannot be made as asked; the message says why."""
+
+
+@transaction.atomic
+def source_system_asset_set(*, source: SourceSystem, asset_name: str, acting_user: User | None = None) -> SourceSystem:
+    """Say which information asset register entry describes this source (its standards and owner)."""
+    source.asset_name = asset_name.strip()
+    source.full_clean()
+    source.save(update_fields=["asset_name"])
+    _audit(acting_user, "people.source_system.asset_set", "people.SourceSystem", source.pk)
+    return source
+
+
+@transaction.atomic
+def data_quality_measure(
+    *, run: LinkageRun | None = None, acting_user: User | None = None
+) -> list[DataQualitySnapshot]:
+    """Measure every source after a load or linkage run: store a snapshot each and bring the issues up to date.
+
+    Problems found that have no open issue get one; open issues no longer found are
+    closed as corrected at source (corrected_at now, not manually). Run it after
+    `linkage_run`, since duplicates and conflicts are found through citizens.
+    """
+    now = timezone.now()
+    sources = list(SourceSystem.objects.order_by("pk"))
+    rules = {s.pk: catalogue.standards_for_asset(s.asset_name) if s.asset_name else {} for s in sources}
+    rows = (
+        quality.Row(pk, source, citizen, dict(zip(PERSON_FIELDS, values, strict=True)))
+        for pk, source, citizen, *values in SourceRecord.objects.filter(deleted_at__isnull=True)
+        .values_list("pk", "source_system_id", "citizen_id", *PERSON_FIELDS)
+        .iterator(chunk_size=_BATCH)
+    )
+    figures, found = quality.measure(rows, rules, [s.pk for s in sources])
+    open_issues = {
+        (kind, record, name): pk
+        for pk, kind, record, name in DataQualityIssue.objects.filter(corrected_at__isnull=True).values_list(
+            "pk", "kind", "record_id", "field"
+        )
+    }
+    keys = {problem.key for problem in found}
+    DataQualityIssue.objects.bulk_create(
+        [
+            DataQualityIssue(
+                kind=p.kind,
+                source_id=p.source,
+                record_id=p.record,
+                citizen_id=p.citizen,
+                field=p.field,
+                detail=p.detail,
+                detected_at=now,
+            )
+            for p in found
+            if p.key not in open_issues
+        ],
+        batch_size=_BATCH,
+    )
+    gone = sorted(pk for key, pk in open_issues.items() if key not in keys)
+    for chunk in _chunks(gone):
+        DataQualityIssue.objects.filter(pk__in=chunk).update(corrected_at=now, corrected_manually=False)
+    issue_counts: dict[int, tuple[int, int]] = {
+        source: (open_, corrected)
+        for source, open_, corrected in DataQualityIssue.objects.values("source_id")
+        .annotate(
+            open=models.Count("pk", filter=models.Q(corrected_at__isnull=True)),
+            corrected=models.Count("pk", filter=models.Q(corrected_at__isnull=False)),
+        )
+        .values_list("source_id", "open", "corrected")
+    }
+    loaded = dict(
+        LoadBatch.objects.filter(status=LoadStatus.LOADED)
+        .values("source_id")
+        .annotate(last=models.Max("finished_at"))
+        .values_list("source_id", "last")
+    )
+    snapshots = DataQualitySnapshot.objects.bulk_create(
+        [
+            DataQualitySnapshot(
+                source=source,
+                run=run,
+                measured_at=now,
+                records=figures[source.pk].records,
+                completeness=figures[source.pk].completeness,
+                validity=figures[source.pk].validity,
+                duplicates=figures[source.pk].duplicates,
+                conflicts=figures[source.pk].conflicts,
+                last_loaded_at=loaded.get(source.pk),
+                issues_open=issue_counts.get(source.pk, (0, 0))[0],
+                issues_corrected=issue_counts.get(source.pk, (0, 0))[1],
+            )
+            for source in sources
+        ]
+    )
+    _audit(
+        acting_user, "people.data_quality.measured", "people.DataQualitySnapshot", snapshots[0].pk if snapshots else 0
+    )
+    return snapshots
+
+
+@transaction.atomic
+def data_quality_issue_correct(*, acting_user: User, issue: DataQualityIssue) -> DataQualityIssue:
+    """A steward says the problem is fixed; if the next measurement still finds it, a new issue opens."""
+    locked = DataQualityIssue.objects.select_for_update().get(pk=issue.pk)
+    if locked.corrected_at is not None:
+        raise DataQualityError("This issue is already marked corrected.")
+    locked.corrected_at, locked.corrected_manually = timezone.now(), True
+    locked.save(update_fields=["corrected_at", "corrected_manually"])
+    _audit(acting_user, "people.data_quality_issue.corrected", "people.DataQualityIssue", locked.pk)
+    return locked
+
+
+# ---------------------------------------------------------------------------------------------
+# MyAccount holders linked to their citizen (account_link.py has the matching rule)
+
+
+@transaction.atomic
+def account_citizen_link(
+    *,
+    acting_user: User | None,
+    user: User,
+    given_name: str,
+    family_name: str,
+    date_of_birth: dt.date | None,
+    postcode: str,
+    address_lines: Sequence[str],
+    verified_by: str,
+) -> AccountCitizenLink:
+    """Link a just-verified account to the one citizen whose golden record matches it, or record why not.
+
+    Called by MyAccount once the account's identity is verified (`verified_by` is how),
+    never before: matching alone proves nothing. Ambiguous or no match links nobody.
+    Audited against the account, so the resident's own data download lists it.
+    """
+    facts = account_link.AccountFacts(
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        postcode=postcode,
+        address_lines=tuple(address_lines),
+    )
+    candidates = []
+    if facts.complete:
+        golden = GoldenRecord.objects.filter(
+            date_of_birth=facts.date_of_birth, citizen__status=CitizenStatus.ACTIVE
+        ).order_by("citizen_id")
+        candidates = [
+            account_link.Candidate(
+                citizen_pk=g.citizen_id,
+                given_name=g.given_name,
+                surname=g.surname,
+                date_of_birth=g.date_of_birth,
+                address_line_1=g.address_line_1,
+                postcode=g.postcode,
+            )
+            for g in golden
+            if g.date_of_birth is not None
+        ]
+    found = account_link.matches(facts, candidates)
+    citizen_pk, score = next(iter(found.items())) if len(found) == 1 else (None, 0.0)
+    if citizen_pk is not None:
+        outcome = AccountLinkOutcome.LINKED
+    elif found:
+        outcome = AccountLinkOutcome.AMBIGUOUS
+    else:
+        outcome = AccountLinkOutcome.NOT_FOUND
+    link, _created = AccountCitizenLink.objects.update_or_create(
+        user=user,
+        defaults={
+            "outcome": outcome,
+            "citizen_id": citizen_pk,
+            "linked_at": timezone.now(),
+            "method": f"{verified_by}: {account_link.MATCHED_ON}"[:100],
+            "score": score,
+            "candidates": min(len(found), 32767),
+        },
+    )
+    citizen_ref = link.citizen.citizen_id if link.citizen is not None else ""
+    audit_record(
+        actor=acting_user,
+        action=f"people.account_link.{outcome}",
+        object_type="accounts.user",
+        object_id=user.pk,
+        reason=citizen_ref or f"{len(found)} citizens matched",
+    )
+    return link
+
+
+def account_golden_record_view(*, acting_user: User, user: User) -> selectors.AccountCouncilRecord:
+    """The golden record an account is linked to, for the staff single view; showing it is audited."""
+    record = selectors.account_council_record(user=user)
+    if record.golden is not None and record.citizen is not None:
+        citizen_index_viewed(acting_user=acting_user, object_type="GoldenRecord", object_id=record.citizen.citizen_id)
+    return record

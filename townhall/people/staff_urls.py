@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from townhall.people import views
+from townhall.people import quality_views, views
 
 
 class CitizenIdConverter:
@@ -28,4 +28,12 @@ urlpatterns = [
     path("citizens/<citizen_id:citizen_id>/", views.citizen_detail, name="citizen"),
     path("citizens/merge/<citizen_id:citizen_id>/", views.citizen_merge, name="citizen_merge"),
     path("citizens/split/<citizen_id:citizen_id>/", views.citizen_split, name="citizen_split"),
+]
+
+# Data quality (quality_views.py)
+urlpatterns += [
+    path("quality/", quality_views.dashboard, name="quality"),
+    path("quality/issues/", quality_views.issues, name="quality_issues"),
+    path("quality/issues/<int:issue_id>/", quality_views.issue_detail, name="quality_issue"),
+    path("quality/issues/<int:issue_id>/correct/", quality_views.issue_correct, name="quality_issue_correct"),
 ]

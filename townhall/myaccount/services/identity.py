@@ -3,7 +3,8 @@
 Three ways, none of which is matching a name, date of birth and address (anyone can know
 those): a one-time PIN posted to the address on the account (proves the person receives
 post there), a member of staff checking documents, or GOV.UK One Login's identity check
-(when the council connects it). The Citizen Index asks `selectors.identity_verified`.
+(when the council connects it). Once verified, the account is linked to the one citizen
+whose council records match it (people.services.account_citizen_link), if there is one.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from townhall.accounts.permissions import can_find_residents
 from townhall.audit.services import audit_record
 from townhall.myaccount import constants
 from townhall.myaccount.constants import IdentityMethod
-from townhall.myaccount.models import IdentityPin, IdentityVerification
+from townhall.myaccount.models import IdentityPin, IdentityVerification, ResidentProfile
 from townhall.myaccount.selectors import identity as identity_selectors
 from townhall.myaccount.selectors import preferences as preference_selectors
 from townhall.notify import services as notify
+from townhall.people import services as people_services
 
 _PIN_SALT = "townhall.myaccount.identity_pin"
 
@@ -40,6 +42,22 @@ def _pin_digest(pin: str) -> str:
 def _audit(*, acting_user: User, user: User, action: str, reason: str) -> None:
     audit_record(
         actor=acting_user, action=action, object_type=constants.OBJECT_TYPE_USER, object_id=user.pk, reason=reason
+    )
+
+
+def _link_council_records(*, acting_user: User | None, user: User, method: IdentityMethod) -> None:
+    """Once verified, link the account to the citizen whose council records match its name, birth date and address."""
+    profile = ResidentProfile.objects.filter(user=user).select_related("address__street").first()
+    address = profile.address if profile is not None else None
+    people_services.account_citizen_link(
+        acting_user=acting_user,
+        user=user,
+        given_name=user.given_name,
+        family_name=user.family_name,
+        date_of_birth=profile.date_of_birth if profile is not None else None,
+        postcode=address.postcode if address is not None else "",
+        address_lines=tuple(address.lines) if address is not None else (),
+        verified_by=str(method),
     )
 
 
@@ -121,6 +139,7 @@ def identity_pin_confirm(*, user: User, pin: str, now: dt.datetime | None = None
                 user=user, method=IdentityMethod.POSTAL_PIN, verified_at=now, evidence=letter.address_text
             )
             _audit(acting_user=user, user=user, action=constants.ACTION_IDENTITY_VERIFIED, reason="postal_pin")
+            _link_council_records(acting_user=user, user=user, method=IdentityMethod.POSTAL_PIN)
             return verification
     raise wrong  # after the transaction commits, so the failed try is counted
 
@@ -137,4 +156,5 @@ def identity_verify_by_staff(*, acting_user: User, user: User, evidence: str) ->
         user=user, method=IdentityMethod.STAFF_EVIDENCE, verified_by=acting_user, evidence=evidence[:300]
     )
     _audit(acting_user=acting_user, user=user, action=constants.ACTION_IDENTITY_VERIFIED, reason="staff_evidence")
+    _link_council_records(acting_user=acting_user, user=user, method=IdentityMethod.STAFF_EVIDENCE)
     return verification

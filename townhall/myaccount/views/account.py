@@ -32,6 +32,7 @@ from townhall.myaccount.forms import (
 from townhall.myaccount.views.acting import account_context
 from townhall.notify import selectors as notify_selectors
 from townhall.notify import services as notify_services
+from townhall.people import selectors as people_selectors
 from townhall.places import selectors as place_selectors
 from townhall.service_requests import selectors as request_selectors
 
@@ -231,7 +232,13 @@ def details(request: HttpRequest) -> HttpResponse:
     return _page(
         request,
         "myaccount/details.html",
-        {"form": form, "profile": profile, "account_user": user, "moves": selectors.address_history(user=user)},
+        {
+            "form": form,
+            "profile": profile,
+            "account_user": user,
+            "moves": selectors.address_history(user=user),
+            "council_records_linked": people_selectors.account_is_linked(user_id=user.pk),
+        },
     )
 
 

@@ -151,6 +151,11 @@ class Command(BaseCommand):
             f"{run.citizens_retired:,} retired; {run.id_stability:.2%} of previously linked records kept their id; "
             f"{run.review_pairs:,} pairs for review."
         )
+        snapshots = services.data_quality_measure(run=run)
+        self.stdout.write(
+            f"Data quality measured for {len(snapshots)} sources: "
+            f"{sum(s.issues_open for s in snapshots):,} open issues."
+        )
 
     def _link_csv(self, input_path: Path, out: Path, *, threshold: float, progress: str) -> None:
         from tqdm import tqdm
