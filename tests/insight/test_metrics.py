@@ -196,7 +196,7 @@ def test_previous_period_and_same_period_last_year() -> None:
 
 def test_every_metric_is_described_and_public_ones_have_a_base() -> None:
     """A public metric without a base could never be withheld when it rests on too few requests."""
-    measures = dict.fromkeys((*selectors.MEASURES, "signups", "active", "managers", "published"), 7)
+    measures = dict.fromkeys((*selectors.MEASURES, "signups", "active", "managers", "published", "open", "corrected"), 7)
     totals = Totals(measures=measures, received_by_channel=dict.fromkeys(Channel.values, 7))
     for metric in registry.metrics():
         assert metric.name, metric.key
@@ -258,3 +258,38 @@ def test_datasets_published_counts_public_first_publications(db: None) -> None:
     assert catalogue.draft.published_at is None
     series = selectors.metric_series(_metric("datasets_published"), filters, grain="day")
     assert sum(p.value or 0 for p in series) == len(public)
+
+
+def test_data_quality_metrics_count_open_issues_at_period_end_and_mean_days_to_correct(db: None) -> None:
+    from tests.people.conftest import MAPPINGS, TRUST, load_synthetic
+    from townhall.people import services as people_services
+    from townhall.people.models import DataQualityIssue, SourceRecord
+
+    sources = {
+        code: people_services.source_system_create(code=code, name=code, trust_rank=TRUST[code], column_mapping=mapping)
+        for code, mapping in MAPPINGS.items()
+    }
+    load_synthetic(sources, records=20, seed=3)
+    records = list(SourceRecord.objects.all()[:4])
+    day = dt.date(2026, 3, 10)
+
+    def moment(days: float) -> dt.datetime:
+        return selectors.london_midnight(day) + dt.timedelta(days=days)
+
+    spans = [(0, 2), (0, 5), (1, None), (8, None)]  # found on day 10/11/18 of March; two corrected
+    for record, (found, fixed) in zip(records, spans, strict=True):
+        DataQualityIssue.objects.create(
+            kind="invalid",
+            source=record.source_system,
+            record=record,
+            field="postcode",
+            detail="not a postcode",
+            detected_at=moment(found),
+            corrected_at=None if fixed is None else moment(fixed),
+        )
+    week = Filters(start=day, end=day + dt.timedelta(days=6))  # 10 to 16 March
+
+    assert selectors.metric_value(_metric("data_quality_issues_open"), week) == 1, "open at the end of the 16th"
+    assert selectors.metric_value(_metric("data_quality_time_to_correct"), week) == Decimal("3.5"), "(2 + 5) / 2"
+    daily = selectors.metric_series(_metric("data_quality_issues_open"), week, grain="day")
+    assert [p.value for p in daily] == [2, 3, 2, 2, 2, 1, 1]

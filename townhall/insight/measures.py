@@ -31,11 +31,15 @@ MEASURES: tuple[Measure, ...] = (
     Measure("Improved reputation and resident satisfaction", not_measured_because=NOT_HERE),
     Measure(
         "Reduced missing data, data record errors and duplicate data",
-        not_measured_because="Will be measured by the Citizen Index's data quality checks once they are in use.",
+        ("data_quality_issues_open",),
+        "How many problems the Citizen Index's checks find in the records our systems hold about people "
+        "(missing or invalid values, likely duplicates, conflicts between systems) and are not yet corrected.",
     ),
     Measure(
         "Improved time to access and correct data",
-        not_measured_because="Will be measured by the Citizen Index's data quality checks once they are in use.",
+        ("data_quality_time_to_correct",),
+        "How many days it takes, on average, to correct a problem the data quality checks found. "
+        "Time to access data is not measured by this system.",
     ),
     Measure("Reduced number of data breaches", not_measured_because=NOT_HERE),
     Measure(

@@ -35,6 +35,7 @@ class Source(enum.StrEnum):
     ACCOUNTS = "accounts"
     DASHBOARDS = "dashboards"
     OPEN_DATA = "open_data"
+    DATA_QUALITY = "data_quality"
 
 
 # Dimensions a request metric can be split by; time grains are offered for every metric.
@@ -344,6 +345,35 @@ for _metric in (
         compute=_count("published"),
         public=True,
         base=lambda totals: totals.get("published"),
+        about_people=False,
+    ),
+    Metric(
+        key="data_quality_issues_open",
+        name="Data quality issues open",
+        description=(
+            "Problems found in the records of the council's systems (missing or invalid values, likely "
+            "duplicates, conflicts between systems) not yet corrected at the end of the period."
+        ),
+        unit=Unit.COUNT,
+        owner="Head of Data and Insight",
+        source=Source.DATA_QUALITY,
+        compute=_count("open"),
+        public=True,
+        higher_is_better=False,
+        base=lambda totals: totals.get("open"),
+        about_people=False,
+    ),
+    Metric(
+        key="data_quality_time_to_correct",
+        name="Time to correct data quality issues",
+        description="Mean days from finding a data quality issue to correcting it, for issues corrected in the period.",
+        unit=Unit.DAYS,
+        owner="Head of Data and Insight",
+        source=Source.DATA_QUALITY,
+        compute=lambda totals: _ratio(totals.get("correction_seconds"), totals.get("corrected") * 86400, scale=1),
+        public=True,
+        higher_is_better=False,
+        base=lambda totals: totals.get("corrected"),
         about_people=False,
     ),
 ):

@@ -36,6 +36,7 @@ from townhall.insight.models import (
     SignInDay,
 )
 from townhall.opendata import selectors as opendata_selectors
+from townhall.people import selectors as people_selectors
 from townhall.service_requests import selectors as request_selectors
 
 LONDON = ZoneInfo("Europe/London")
@@ -205,6 +206,26 @@ def _open_data_totals(filters: Filters, *, split: str) -> dict[object, Totals]:
     return dict(result)
 
 
+def _data_quality_totals(filters: Filters, *, split: str) -> dict[object, Totals]:
+    """Issues open at the end of each period (a stock, not a sum) and corrections made within it.
+
+    The Citizen Index keeps one row per issue, a few thousand at most, so this reads them
+    directly rather than through a rollup.
+    """
+    starts = periods(filters, split) if split in GRAINS else [filters.start]
+    ends = [*starts[1:], filters.end + dt.timedelta(days=1)]
+    result: dict[object, Totals] = {}
+    for start, end in zip(starts, ends, strict=True):
+        begin, finish = london_midnight(max(start, filters.start)), london_midnight(end)
+        totals = Totals()
+        totals.measures["open"] = people_selectors.data_quality_issues_open_at(finish)
+        corrected, days = people_selectors.data_quality_corrections(start=begin, end=finish)
+        totals.measures["corrected"] = corrected
+        totals.measures["correction_seconds"] = round(days * 86400)
+        result[start if split in GRAINS else None] = totals
+    return result
+
+
 def totals_by(source: Source, filters: Filters, *, split: str = "") -> dict[object, Totals]:
     """Sums for the slice, keyed by period start (a grain), dimension id (a dimension) or None (no split)."""
     if source is Source.REQUESTS:
@@ -213,6 +234,8 @@ def totals_by(source: Source, filters: Filters, *, split: str = "") -> dict[obje
         return _account_totals(filters, split=split)
     if source is Source.OPEN_DATA:
         return _open_data_totals(filters, split=split)
+    if source is Source.DATA_QUALITY:
+        return _data_quality_totals(filters, split=split)
     return _dashboard_totals(filters, split=split)
 
 
