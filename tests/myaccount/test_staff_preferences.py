@@ -75,7 +75,9 @@ def test_other_staff_cannot_change_preferences(staff_client, resident: User, rol
     assert selectors.preferences_for(user=resident).channel != "letter"
 
 
-def test_the_service_refuses_anyone_but_advisers_and_case_officers(resident: User, other_resident: User) -> None:
+def test_the_service_refuses_anyone_but_advisers_and_case_officers_and_staff_targets(
+    staff_client, resident: User, other_resident: User
+) -> None:
     values = services.PreferencesInput(
         channel="letter",
         topics=frozenset(),

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import User
-from townhall.accounts.permissions import has_role
+from townhall.accounts.permissions import has_role, is_council_staff
 from townhall.audit.services import audit_record
 from townhall.myaccount import constants
 from townhall.myaccount.models import (
@@ -92,7 +92,7 @@ def preferences_update(
 
 def preferences_view_by_staff(*, acting_user: User, user: User) -> CommunicationPreferences:
     """A resident's preferences for the adviser about to change them, recorded in the audit log."""
-    _require_helper(acting_user)
+    _require_helper(acting_user, user)
     _audit(acting_user=acting_user, user=user, action=constants.ACTION_PREFERENCES_VIEWED_BY_STAFF)
     return preference_selectors.preferences_for(user=user)
 
@@ -106,7 +106,7 @@ def preferences_change_for_resident(
     Audited with how the resident asked, and the resident is told by email and in their
     inbox, so a change they did not ask for does not go unnoticed.
     """
-    _require_helper(acting_user)
+    _require_helper(acting_user, user)
     asked = constants.AskedBy(asked_by)
     reason = f"Asked by the resident {asked.label.lower()}" + (f": {note.strip()}" if note.strip() else "")
     preferences = preferences_update(acting_user=acting_user, user=user, values=values, reason=reason)
@@ -126,9 +126,11 @@ def preferences_change_for_resident(
     return preferences
 
 
-def _require_helper(acting_user: User) -> None:
+def _require_helper(acting_user: User, user: User) -> None:
     if not has_role(acting_user, *constants.PREFERENCE_HELPER_ROLES):
         raise PermissionDenied("Only customer service advisers and case officers change preferences for residents.")
+    if is_council_staff(user):
+        raise PermissionDenied("This is for residents' preferences; staff change their own.")
 
 
 @dataclass(frozen=True)
