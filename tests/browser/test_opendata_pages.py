@@ -20,6 +20,7 @@ def catalogue(db: None) -> Catalogue:
         pytest.param("/data/", id="search"),
         pytest.param("/data/?q=trees&publisher=highways&sort=title", id="search-filtered"),
         pytest.param("/data/?q=nothing-matches", id="search-no-results"),
+        pytest.param("/data/?withdrawn=yes", id="search-with-withdrawn"),
         pytest.param("/data/dataset/street-trees/", id="dataset"),
         pytest.param("/data/dataset/{withdrawn}/", id="dataset-withdrawn"),
     ],

@@ -196,7 +196,9 @@ def test_previous_period_and_same_period_last_year() -> None:
 
 def test_every_metric_is_described_and_public_ones_have_a_base() -> None:
     """A public metric without a base could never be withheld when it rests on too few requests."""
-    measures = dict.fromkeys((*selectors.MEASURES, "signups", "active", "managers", "published", "open", "corrected"), 7)
+    measures = dict.fromkeys(
+        (*selectors.MEASURES, "signups", "active", "managers", "published", "open", "corrected"), 7
+    )
     totals = Totals(measures=measures, received_by_channel=dict.fromkeys(Channel.values, 7))
     for metric in registry.metrics():
         assert metric.name, metric.key

@@ -86,6 +86,21 @@ def test_dataset_page_has_its_data_licence_and_schema_org(client: Client, catalo
     assert "package_show?id=street-trees" in html
 
 
+def test_withdrawn_datasets_stay_findable_when_asked_for_and_are_marked(client: Client, catalogue: Catalogue) -> None:
+    title = catalogue.withdrawn.title
+    plain = client.get("/data/").content.decode()
+    assert title not in plain, "withdrawn datasets are left out of an ordinary search, as CKAN does"
+
+    html = client.get("/data/?withdrawn=yes").content.decode()
+    assert title in html
+    assert "Withdrawn</strong>" in html
+    assert 'id="withdrawn" name="withdrawn" type="checkbox" value="yes" checked' in html
+    assert catalogue.draft.title not in html
+    assert catalogue.private.title not in html
+    api = client.get("/api/3/action/package_search?rows=100").json()["result"]
+    assert catalogue.withdrawn.name not in {p["name"] for p in api["results"]}, "the API is unchanged"
+
+
 def test_withdrawn_datasets_say_so_and_drafts_are_not_found(client: Client, catalogue: Catalogue) -> None:
     assert "has been withdrawn" in client.get(f"/data/dataset/{catalogue.withdrawn.name}/").content.decode()
     assert client.get(f"/data/dataset/{catalogue.draft.name}/").status_code == 404

@@ -60,6 +60,7 @@ def dataset_search(request: HttpRequest) -> HttpResponse:
     sort_key = request.GET.get("sort", "relevance" if q else "updated")
     sort_key = sort_key if sort_key in SORTS else "updated"
     fq, chosen = _facet_query(request)
+    withdrawn = request.GET.get("withdrawn") == "yes"
     try:
         page_number = max(1, int(request.GET.get("page", "1")))
     except ValueError:
@@ -76,6 +77,7 @@ def dataset_search(request: HttpRequest) -> HttpResponse:
             sort=SORTS[sort_key][0],
             facet_fields=[field for _, field, _ in FACETS],
             facet_limit=10,
+            include_withdrawn=withdrawn,
         )
     except SearchQueryError as exc:
         error = f"We could not understand that search: {exc}. Try plain words."
@@ -109,7 +111,8 @@ def dataset_search(request: HttpRequest) -> HttpResponse:
             if page.has_previous()
             else "",
             "next_href": f"?{urlencode({**base, 'page': page.number + 1}, doseq=True)}" if page.has_next() else "",
-            "filtered": bool(q or fq),
+            "filtered": bool(q or fq or withdrawn),
+            "withdrawn": withdrawn,
         },
     )
 

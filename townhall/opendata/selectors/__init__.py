@@ -96,9 +96,17 @@ def _public_q() -> Q:
     return Q(state=DatasetState.ACTIVE, private=False) & scheduled_passed
 
 
-def datasets_listed(*, user: AnyUser, include_private: bool = False, include_drafts: bool = False) -> QuerySet[Dataset]:
-    """Datasets lists and searches show this user (see the module docstring)."""
+def datasets_listed(
+    *, user: AnyUser, include_private: bool = False, include_drafts: bool = False, include_withdrawn: bool = False
+) -> QuerySet[Dataset]:
+    """Datasets lists and searches show this user (see the module docstring).
+
+    `include_withdrawn` adds public withdrawn datasets, which stay findable on /data/ (marked
+    withdrawn) when someone asks for them; CKAN's own lists never include them.
+    """
     condition = _public_q()
+    if include_withdrawn:
+        condition |= Q(state=DatasetState.WITHDRAWN, private=False)
     if can_manage_datasets(user):
         condition = Q(state=DatasetState.ACTIVE) if include_private else condition
         if include_drafts:
@@ -301,6 +309,7 @@ def package_search(
     facet_limit: int = FACET_LIMIT_DEFAULT,
     include_private: bool = False,
     include_drafts: bool = False,
+    include_withdrawn: bool = False,
 ) -> dict[str, Any]:
     """CKAN's package_search result; each result equals package_show's. Raises SearchQueryError.
 
@@ -314,12 +323,12 @@ def package_search(
     for field in fields:
         if field not in FACET_SOURCES:
             raise SearchQueryError(f"undefined field {field}")
-    found = datasets_listed(user=user, include_private=include_private, include_drafts=include_drafts).filter(
-        to_q(q=q, fq=fq)
-    )
+    found = datasets_listed(
+        user=user, include_private=include_private, include_drafts=include_drafts, include_withdrawn=include_withdrawn
+    ).filter(to_q(q=q, fq=fq))
     steward = can_manage_datasets(user)
     browsing = q.strip() in MATCH_ALL and fq.strip() in MATCH_ALL
-    browse_key = f"{steward and include_private}:{steward and include_drafts}" if browsing else None
+    browse_key = f"{steward and include_private}:{steward and include_drafts}:{include_withdrawn}" if browsing else None
     limit = None if facet_limit < 0 else facet_limit
     score = relevance(q=q) if any(key.lstrip("-") == "score" for key in ordering) else None
     if score is not None:
