@@ -1,47 +1,30 @@
-"""Vega-Lite chart specifications for Insight's figures, and their static SVG rendering.
+"""Vega-Lite chart specifications for Insight's figures.
 
-Every chart is drawn on the server from its Vega-Lite spec with vl-convert, so it shows
-without JavaScript and without loading anything from another site; the same spec goes
-into the page for the browser to redraw interactively when scripts run. SVGs are cached
-by the spec's hash, since the same figures are drawn again and again. The data table
-beside each chart, not the picture, is what screen readers are pointed to.
+Every chart is drawn on the server from its spec (`townhall.core.charts`), so it shows
+without JavaScript; the same spec goes into the page for the browser to redraw
+interactively when scripts run. The data table beside each chart, not the picture, is
+what screen readers are pointed to.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 import shapely.geometry
 import shapely.geometry.polygon
-import vl_convert
-from django.core.cache import cache
 
+from townhall.core.charts import BASE_CONFIG, SCHEMA
 from townhall.insight.metrics import Metric, Unit
 from townhall.insight.selectors import Point
 
-SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
-VEGALITE_VERSION = "5.21"
-# Council blue and grey, with text sizes that stay readable when the SVG is scaled down.
+# The shared council look, with axes that thin their labels on long time series, and a legend.
 _CONFIG: dict[str, Any] = {
-    "aria": False,  # the data table next to the chart is the accessible version
-    "font": "Arial, sans-serif",
-    "axis": {
-        "labelOverlap": True,
-        "tickCount": 6,
-        "labelFontSize": 13,
-        "titleFontSize": 14,
-        "labelColor": "#0b0c0c",
-        "titleColor": "#0b0c0c",
-    },
+    **BASE_CONFIG,
+    "axis": {**BASE_CONFIG["axis"], "labelOverlap": True, "tickCount": 6},
     "legend": {"labelFontSize": 13, "titleFontSize": 14},
-    "view": {"stroke": None},
-    "mark": {"color": "#1d70b8"},
 }
-CACHE_SECONDS = 6 * 3600
 
 
 def _number(value: Decimal | None) -> float | None:
@@ -182,18 +165,3 @@ def _clockwise(geometry: dict[str, Any]) -> dict[str, Any]:
 
 def _code(feature: dict[str, Any]) -> str:
     return str(feature.get("properties", {}).get("code", ""))
-
-
-def spec_json(spec: dict[str, Any]) -> str:
-    return json.dumps(spec, sort_keys=True, separators=(",", ":"))
-
-
-def svg(spec: dict[str, Any]) -> str:
-    """The chart as an SVG document (cached by the spec's content)."""
-    text = spec_json(spec)
-    key = "insight-svg-" + hashlib.sha256(text.encode()).hexdigest()
-    cached = cache.get(key)
-    if cached is None:
-        cached = vl_convert.vegalite_to_svg(json.loads(text), vl_version=VEGALITE_VERSION)
-        cache.set(key, cached, CACHE_SECONDS)
-    return str(cached)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from townhall.core.charts import svg as chart_svg
 from townhall.insight import charts
 from townhall.insight.metrics import Metric, Unit
 from townhall.insight.selectors import SMALL_COUNT, Card, Point
@@ -97,7 +98,7 @@ def figure(
         title=title,
         metric=metric,
         spec=spec,
-        svg=charts.svg(spec),
+        svg=chart_svg(spec, fluid=False),
         rows=rows,
         csv_href=csv_href,
         key_heading=key_heading,
@@ -123,7 +124,7 @@ def forecast_rows_charted(rows: Sequence[dict[str, Any]], *, charted: Callable[[
         chart = None
         if charted(row["series"]) and row["points"]:
             spec = charts.forecast_spec(row["points"], title=f"{row['name']}: requests expected per week")
-            chart = ForecastChart(spec_id=f"forecast-{index}-spec", spec=spec, svg=charts.svg(spec))
+            chart = ForecastChart(spec_id=f"forecast-{index}-spec", spec=spec, svg=chart_svg(spec, fluid=False))
         out.append({**row, "chart": chart})
     return out
 

@@ -1,6 +1,6 @@
 """The clerical review waterfall: how a pair's match weight builds up, comparison by comparison, as an SVG.
 
-A Vega-Lite spec rendered on the server with vl_convert, so the chart needs no
+A Vega-Lite spec drawn on the server (`townhall.core.charts`), so the chart needs no
 JavaScript. It starts at the prior (the weight of two random records being one
 person), adds one bar per comparison from the running total (green when it counts
 for a match, red against), and ends with the pair's final match weight and its
@@ -10,19 +10,12 @@ same numbers is the accessible version, so the chart is hidden from assistive te
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import re
 from collections.abc import Sequence
 from typing import Any
 
-import vl_convert
-from django.core.cache import cache
+from townhall.core.charts import SCHEMA
 
-VEGALITE_VERSION = "5.21"
-SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
-CACHE_SECONDS = 6 * 3600
 FINAL_LABEL = "Final match weight"
 # GOV.UK Design System colours: grey for the prior, green for, red against, blue for the total.
 _COLOURS = {"prior": "#505a5f", "for": "#00703c", "against": "#d4351c", "total": "#1d70b8"}
@@ -140,25 +133,6 @@ def waterfall_spec(steps: Sequence[dict[str, Any]], *, match_probability: float 
 def spec_total(spec: dict[str, Any]) -> float:
     """The final bar's weight: what the steps add up to."""
     return float(spec["data"]["values"][-1]["end"])
-
-
-def svg(spec: dict[str, Any]) -> str:
-    """The chart as an SVG document, cached by the spec's content (a pair's numbers change only on a new run)."""
-    text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
-    key = "people-waterfall-" + hashlib.sha256(text.encode()).hexdigest()
-    cached = cache.get(key)
-    if cached is None:
-        cached = _fluid(vl_convert.vegalite_to_svg(json.loads(text), vl_version=VEGALITE_VERSION))
-        cache.set(key, cached, CACHE_SECONDS)
-    return str(cached)
-
-
-def _fluid(document: str) -> str:
-    """Drop the root's fixed size, keeping its viewBox, so the chart shrinks to a narrow screen (reflow)."""
-    root = re.match(r"<svg\b[^>]*>", document)
-    if root is None or "viewBox=" not in root.group(0):
-        return document
-    return re.sub(r'\s(?:width|height)="[^"]*"', "", root.group(0)) + document[root.end() :]
 
 
 def finite(steps: Sequence[dict[str, Any]]) -> bool:

@@ -375,7 +375,8 @@ def previews(*, resources: Sequence[Mapping[str, Any]], chosen: str = "", page: 
     `chosen` and `page` turn the pages of one resource's preview (?preview=<id>&page=N);
     the others show their first page.
     """
-    from townhall.opendata import datastore_charts  # drawing stays out of the API's import path
+    from townhall.core.charts import svg as chart_svg  # drawing stays out of the API's import path
+    from townhall.opendata import datastore_charts
 
     by_id = {str(resource["id"]): resource for resource in resources}
     tables_found = DatastoreTable.objects.filter(
@@ -417,7 +418,7 @@ def previews(*, resources: Sequence[Mapping[str, Any]], chosen: str = "", page: 
                 values=[float(value) if value is not None else None for value in values],
                 value_title=chart_field.label,
             )
-            chart = datastore_charts.svg(spec)
+            chart = chart_svg(spec, fluid=True)
         found.append(
             Preview(
                 resource_id=resource_id,

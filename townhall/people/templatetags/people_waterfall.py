@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from townhall.core.charts import svg as chart_svg
 from townhall.people import waterfall
 from townhall.people.models import ReviewPair
 
@@ -19,4 +20,4 @@ def waterfall_chart(pair: ReviewPair) -> SafeString:
         return mark_safe("")
     spec = waterfall.waterfall_spec(steps, match_probability=pair.match_probability)
     # vl_convert renders our own spec; Vega's SVG renderer escapes the labels it draws.
-    return mark_safe(waterfall.svg(spec))  # noqa: S308
+    return mark_safe(chart_svg(spec, fluid=True))  # noqa: S308
