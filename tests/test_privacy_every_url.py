@@ -133,6 +133,10 @@ def staff_door(*, other_team: Expect, a_team: Expect) -> dict[str, Expect]:
     }
 
 
+# A staff page for roles the two case officers do not hold (stewards, IG, administrators...): both get 404.
+FOR_OTHER_ROLES = staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)
+
+
 def owner_only(*, owner: Expect, others: Expect, anonymous: Expect | None = None) -> dict[str, Expect]:
     """A's own pages: A gets `owner`, everyone else `others` (anonymous visitors `anonymous` if given)."""
     expected = dict.fromkeys(VISITORS, others)
@@ -267,7 +271,7 @@ A_REQUEST_ACTION = staff_door(other_team=NOT_FOUND, a_team=ANSWERED)
 A_SESSION_ONLY = everyone(NOT_FOUND)
 ADMINISTRATORS_ONLY = staff_door(other_team=REFUSED, a_team=REFUSED)
 # The open data back office: team managers and data stewards only; case officers get 404.
-OPEN_DATA_BACK_OFFICE = staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)
+OPEN_DATA_BACK_OFFICE = FOR_OTHER_ROLES
 OPEN_DATA_ID = "00000000-0000-0000-0000-000000000001"
 A_REQUEST_PAGE = staff_door(other_team=NOT_FOUND, a_team=OK)
 A_REQUEST_POST_ONLY = staff_door(other_team=NOT_ALLOWED, a_team=NOT_ALLOWED)
@@ -386,15 +390,15 @@ TABLE: dict[str, Row] = {
     ),
     "staff_volunteers": Row(
         "digital champions (customer service advisers and team managers; tests/myaccount/test_staff_single_view.py)",
-        (get(fixed("/staff/volunteers/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (get(fixed("/staff/volunteers/"), FOR_OTHER_ROLES),),
     ),
     "staff_erasure_list": Row(
         "erasure requests to review (information governance; tests/myaccount/test_erasure.py)",
-        (get(fixed("/staff/erasure/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (get(fixed("/staff/erasure/"), FOR_OTHER_ROLES),),
     ),
     "staff_erasure_detail": Row(
         "one erasure request (information governance)",
-        (get(fixed("/staff/erasure/1/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (get(fixed("/staff/erasure/1/"), FOR_OTHER_ROLES),),
     ),
     "opendata_api_tokens": Row(
         "a data steward's own CKAN API tokens (nobody here is a steward; tests/opendata/test_account_tokens.py)",
@@ -459,7 +463,7 @@ TABLE: dict[str, Row] = {
     ),
     "insight:alert_delete": Row(
         "remove one of the visitor's own alerts (someone else's is not found)",
-        (post(fixed("/staff/insight/alerts/999999/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (post(fixed("/staff/insight/alerts/999999/"), FOR_OTHER_ROLES),),
     ),
     "performance": Row(
         "the public performance page (counts under 5 withheld)", (get(fixed("/performance/"), everyone(OK)),)
@@ -776,27 +780,27 @@ TABLE: dict[str, Row] = {
     ),
     "information_assets:publish": Row(
         "publish the register as open data (stewards and information governance only)",
-        (post(fixed("/staff/information-assets/publish/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (post(fixed("/staff/information-assets/publish/"), FOR_OTHER_ROLES),),
     ),
     "information_assets:create": Row(
         "add an asset (stewards and information governance only)",
-        (get(fixed("/staff/information-assets/new/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (get(fixed("/staff/information-assets/new/"), FOR_OTHER_ROLES),),
     ),
     "information_assets:detail": Row(
         "one asset (any staff role; an unknown id is not found)",
-        (get(fixed("/staff/information-assets/999999/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (get(fixed("/staff/information-assets/999999/"), FOR_OTHER_ROLES),),
     ),
     "information_assets:edit": Row(
         "change an asset (stewards and information governance only)",
-        (get(fixed("/staff/information-assets/edit/999999/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (get(fixed("/staff/information-assets/edit/999999/"), FOR_OTHER_ROLES),),
     ),
     "information_assets:history": Row(
         "an asset's change history (any staff role; an unknown id is not found)",
-        (get(fixed("/staff/information-assets/history/999999/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (get(fixed("/staff/information-assets/history/999999/"), FOR_OTHER_ROLES),),
     ),
     "information_assets:review": Row(
         "record a review of an asset (stewards and information governance only)",
-        (get(fixed("/staff/information-assets/review/999999/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (get(fixed("/staff/information-assets/review/999999/"), FOR_OTHER_ROLES),),
     ),
     "information_assets:reviews_due": Row(
         "assets and agreements due for review (any staff role)",
@@ -811,7 +815,7 @@ TABLE: dict[str, Row] = {
         (
             get(
                 fixed("/staff/information-assets/relationships/999999/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
         ),
     ),
@@ -820,20 +824,20 @@ TABLE: dict[str, Row] = {
         (
             post(
                 fixed("/staff/information-assets/relationships/remove/999999/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
         ),
     ),
     "information_assets:field_rule_add": Row(
         "say which standard an asset's field must meet (stewards and information governance only)",
-        (get(fixed("/staff/information-assets/rules/999999/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (get(fixed("/staff/information-assets/rules/999999/"), FOR_OTHER_ROLES),),
     ),
     "information_assets:field_rule_remove": Row(
         "remove a field rule (stewards and information governance only)",
         (
             post(
                 fixed("/staff/information-assets/rules/remove/999999/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
         ),
     ),
@@ -842,18 +846,18 @@ TABLE: dict[str, Row] = {
     ),
     "information_assets:agreement_create": Row(
         "add a data sharing agreement (stewards and information governance only)",
-        (get(fixed("/staff/information-assets/sharing/new/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (get(fixed("/staff/information-assets/sharing/new/"), FOR_OTHER_ROLES),),
     ),
     "information_assets:agreement": Row(
         "one data sharing agreement (any staff role; an unknown id is not found)",
-        (get(fixed("/staff/information-assets/sharing/999999/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (get(fixed("/staff/information-assets/sharing/999999/"), FOR_OTHER_ROLES),),
     ),
     "information_assets:agreement_edit": Row(
         "change a data sharing agreement (stewards and information governance only)",
         (
             get(
                 fixed("/staff/information-assets/sharing/edit/999999/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
         ),
     ),
@@ -863,14 +867,14 @@ TABLE: dict[str, Row] = {
     ),
     "information_assets:standard_create": Row(
         "add a data standard (stewards and information governance only)",
-        (get(fixed("/staff/information-assets/standards/new/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (get(fixed("/staff/information-assets/standards/new/"), FOR_OTHER_ROLES),),
     ),
     "information_assets:standard": Row(
         "one data standard and its value checker (any staff role; an unknown id is not found)",
         (
             get(
                 fixed("/staff/information-assets/standards/999999/?value=TS1+1AA"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
         ),
     ),
@@ -879,7 +883,7 @@ TABLE: dict[str, Row] = {
         (
             get(
                 fixed("/staff/information-assets/standards/edit/999999/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
         ),
     ),
@@ -893,19 +897,19 @@ TABLE: dict[str, Row] = {
     ),
     "people_staff:overview": Row(
         "Citizen Index overview: counts only (data stewards, IG officers; tests/people/test_staff_pages.py)",
-        (get(fixed("/staff/citizen-index/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (get(fixed("/staff/citizen-index/"), FOR_OTHER_ROLES),),
     ),
     "people_staff:review_queue": Row(
         "clerical review queue: residents' names (data stewards, IG officers; audited)",
-        (get(fixed("/staff/citizen-index/review/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (get(fixed("/staff/citizen-index/review/"), FOR_OTHER_ROLES),),
     ),
     "people_staff:review_pair": Row(
         "one review pair: two residents' records (data stewards decide, IG officers read; audited)",
         (
-            get(fixed("/staff/citizen-index/review/1/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),
+            get(fixed("/staff/citizen-index/review/1/"), FOR_OTHER_ROLES),
             post(
                 fixed("/staff/citizen-index/review/1/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
                 decision="match",
             ),
         ),
@@ -915,7 +919,7 @@ TABLE: dict[str, Row] = {
         (
             get(
                 fixed("/staff/citizen-index/citizens/CIT-0000-0000-0000/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
         ),
     ),
@@ -924,11 +928,11 @@ TABLE: dict[str, Row] = {
         (
             get(
                 fixed("/staff/citizen-index/citizens/merge/CIT-0000-0000-0000/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
             post(
                 fixed("/staff/citizen-index/citizens/merge/CIT-0000-0000-0000/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
                 other="CIT-0000-0000-0001",
                 reason="x",
             ),
@@ -939,11 +943,11 @@ TABLE: dict[str, Row] = {
         (
             get(
                 fixed("/staff/citizen-index/citizens/split/CIT-0000-0000-0000/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
             post(
                 fixed("/staff/citizen-index/citizens/split/CIT-0000-0000-0000/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
                 reason="x",
             ),
         ),
@@ -961,14 +965,14 @@ TABLE: dict[str, Row] = {
     ),
     "opendata_uploads:index": Row(
         "open data files (data stewards; tests/opendata/test_upload_pages.py)",
-        (get(fixed("/staff/open-data/uploads/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (get(fixed("/staff/open-data/uploads/"), FOR_OTHER_ROLES),),
     ),
     "opendata_uploads:new": Row(
         "add a file to a dataset (data stewards)",
         (
             get(
                 fixed("/staff/open-data/uploads/dataset/new/00000000-0000-0000-0000-000000000001/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
         ),
     ),
@@ -977,11 +981,11 @@ TABLE: dict[str, Row] = {
         (
             get(
                 fixed("/staff/open-data/uploads/resource/00000000-0000-0000-0000-000000000002/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
             post(
                 fixed("/staff/open-data/uploads/resource/00000000-0000-0000-0000-000000000002/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
         ),
     ),
@@ -990,7 +994,7 @@ TABLE: dict[str, Row] = {
         (
             get(
                 fixed("/staff/open-data/uploads/resource/00000000-0000-0000-0000-000000000002/version/1/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
         ),
     ),
@@ -999,7 +1003,7 @@ TABLE: dict[str, Row] = {
         (
             get(
                 fixed("/staff/open-data/uploads/resource/schema/00000000-0000-0000-0000-000000000002/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
         ),
     ),
@@ -1008,7 +1012,7 @@ TABLE: dict[str, Row] = {
         (
             get(
                 fixed("/staff/open-data/uploads/report/00000000-0000-0000-0000-000000000003/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
         ),
     ),
@@ -1066,28 +1070,28 @@ TABLE: dict[str, Row] = {
     "people_staff:quality": Row(
         "data quality dashboard: counts per source, no resident's details (data stewards, IG officers; "
         "tests/people/test_quality.py)",
-        (get(fixed("/staff/citizen-index/quality/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (get(fixed("/staff/citizen-index/quality/"), FOR_OTHER_ROLES),),
     ),
     "people_staff:quality_issues": Row(
         "data quality issues: kind, source, field and what is wrong, never a value (data stewards, IG officers)",
         (
-            get(fixed("/staff/citizen-index/quality/issues/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),
+            get(fixed("/staff/citizen-index/quality/issues/"), FOR_OTHER_ROLES),
             get(
                 fixed("/staff/citizen-index/quality/issues/?kind=nonsense"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
         ),
     ),
     "people_staff:quality_issue": Row(
         "one data quality issue: the source record's values (data stewards, IG officers; audited)",
-        (get(fixed("/staff/citizen-index/quality/issues/1/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (get(fixed("/staff/citizen-index/quality/issues/1/"), FOR_OTHER_ROLES),),
     ),
     "people_staff:quality_issue_correct": Row(
         "mark a data quality issue corrected (POST only; data stewards; audited)",
         (
             post(
                 fixed("/staff/citizen-index/quality/issues/1/correct/"),
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
         ),
     ),
@@ -1181,7 +1185,7 @@ TABLE: dict[str, Row] = {
         (
             get(
                 lambda world: f"/staff/requests/new/done/{world.public.pk}/",
-                staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND),
+                FOR_OTHER_ROLES,
             ),
         ),
     ),
@@ -1252,7 +1256,7 @@ TABLE: dict[str, Row] = {
     ),
     "backoffice_request_block_lift": Row(
         "lift a block (there is none)",
-        (post(staff_request("public", "blocks/1/"), staff_door(other_team=NOT_FOUND, a_team=NOT_FOUND)),),
+        (post(staff_request("public", "blocks/1/"), FOR_OTHER_ROLES),),
     ),
     "backoffice_request_moderate": Row(
         "moderate the description",
