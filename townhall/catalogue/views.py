@@ -10,6 +10,7 @@ that names an object ends with its id.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -69,6 +70,34 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> Htt
     return render(request, f"catalogue/{template}", context)
 
 
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _form_page(
+    request: HttpRequest,
+    form: Any,
+    save: Callable[[], tuple[str, str]],
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """One form, post/redirect/get: on a valid POST `save` calls the service and returns the success message and
+    where to go next; a service's ValidationError is shown on the form's fields and nothing is saved."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            message, next_url = save()
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, message)
+            return redirect(next_url)
+    return _render(request, template, {"form": form, **context})
+
+
+def _detail_url(name: str, pk: int) -> str:
+    return reverse(f"information_assets:{name}", args=[pk])
+
+
 # --- the register -----------------------------------------------------------------------------------
 
 
@@ -116,16 +145,13 @@ def publish(request: HttpRequest) -> HttpResponse:
 @editor_required
 @require_http_methods(["GET", "POST"])
 def asset_create(request: HttpRequest) -> HttpResponse:
-    form = AssetForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            asset = services.asset_create(acting_user=request.user, fields=form.asset_fields())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{asset.name} added to the register")
-            return redirect("information_assets:detail", asset.pk)
-    return _render(request, "asset_form.html", {"form": form, "asset": None})
+    form = AssetForm(_posted(request))
+
+    def save() -> tuple[str, str]:
+        asset = services.asset_create(acting_user=request.user, fields=form.asset_fields())
+        return f"{asset.name} added to the register", _detail_url("detail", asset.pk)
+
+    return _form_page(request, form, save, "asset_form.html", {"asset": None})
 
 
 @reader_required
@@ -151,16 +177,13 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
     asset = _asset_or_404(pk)
-    form = AssetForm(request.POST if request.method == "POST" else None, asset=asset)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.asset_update(acting_user=request.user, asset=asset, fields=form.asset_fields())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{form.cleaned_data['name']} saved")
-            return redirect("information_assets:detail", asset.pk)
-    return _render(request, "asset_form.html", {"form": form, "asset": asset})
+    form = AssetForm(_posted(request), asset=asset)
+
+    def save() -> tuple[str, str]:
+        services.asset_update(acting_user=request.user, asset=asset, fields=form.asset_fields())
+        return f"{form.cleaned_data['name']} saved", _detail_url("detail", asset.pk)
+
+    return _form_page(request, form, save, "asset_form.html", {"asset": asset})
 
 
 @reader_required
@@ -177,18 +200,15 @@ def asset_history(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def asset_review(request: HttpRequest, pk: int) -> HttpResponse:
     asset = _asset_or_404(pk)
-    form = ReviewForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.asset_review_record(
-                acting_user=request.user, asset=asset, next_review_on=form.cleaned_data["next_review_on"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Review of {asset.name} recorded")
-            return redirect("information_assets:detail", asset.pk)
-    return _render(request, "review_form.html", {"form": form, "asset": asset})
+    form = ReviewForm(_posted(request))
+
+    def save() -> tuple[str, str]:
+        services.asset_review_record(
+            acting_user=request.user, asset=asset, next_review_on=form.cleaned_data["next_review_on"]
+        )
+        return f"Review of {asset.name} recorded", _detail_url("detail", asset.pk)
+
+    return _form_page(request, form, save, "review_form.html", {"asset": asset})
 
 
 @reader_required
@@ -222,26 +242,22 @@ def relationship_graph(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def relationship_add(request: HttpRequest, pk: int) -> HttpResponse:
     source = _asset_or_404(pk)
-    form = RelationshipForm(request.POST if request.method == "POST" else None, source=source)
-    if request.method == "POST" and form.is_valid():
+    form = RelationshipForm(_posted(request), source=source)
+
+    def save() -> tuple[str, str]:
         target = selectors.asset_get(asset_id=form.cleaned_data["target"])
         if target is None:
-            form.add_error("target", "Choose an asset from the list")
-        else:
-            try:
-                services.relationship_add(
-                    acting_user=request.user,
-                    source=source,
-                    target=target,
-                    kind=form.cleaned_data["kind"],
-                    description=form.cleaned_data["description"],
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"Relationship with {target.name} added")
-                return redirect("information_assets:detail", source.pk)
-    return _render(request, "relationship_form.html", {"form": form, "asset": source})
+            raise ValidationError({"target": "Choose an asset from the list"})
+        services.relationship_add(
+            acting_user=request.user,
+            source=source,
+            target=target,
+            kind=form.cleaned_data["kind"],
+            description=form.cleaned_data["description"],
+        )
+        return f"Relationship with {target.name} added", _detail_url("detail", source.pk)
+
+    return _form_page(request, form, save, "relationship_form.html", {"asset": source})
 
 
 @editor_required
@@ -263,16 +279,13 @@ def relationship_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def field_rule_add(request: HttpRequest, pk: int) -> HttpResponse:
     asset = _asset_or_404(pk)
-    form = FieldRuleForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.field_rule_add(acting_user=request.user, asset=asset, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Rule for {form.cleaned_data['field_name']} added")
-            return redirect(reverse("information_assets:detail", args=[asset.pk]) + "#field-rules")
-    return _render(request, "field_rule_form.html", {"form": form, "asset": asset})
+    form = FieldRuleForm(_posted(request))
+
+    def save() -> tuple[str, str]:
+        services.field_rule_add(acting_user=request.user, asset=asset, **form.cleaned_data)
+        return f"Rule for {form.cleaned_data['field_name']} added", _detail_url("detail", asset.pk) + "#field-rules"
+
+    return _form_page(request, form, save, "field_rule_form.html", {"asset": asset})
 
 
 @editor_required
@@ -310,32 +323,26 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @editor_required
 @require_http_methods(["GET", "POST"])
 def agreement_create(request: HttpRequest) -> HttpResponse:
-    form = AgreementForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            agreement = services.agreement_create(acting_user=request.user, fields=form.agreement_fields())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{agreement.title} added")
-            return redirect("information_assets:agreement", agreement.pk)
-    return _render(request, "agreement_form.html", {"form": form, "agreement": None})
+    form = AgreementForm(_posted(request))
+
+    def save() -> tuple[str, str]:
+        agreement = services.agreement_create(acting_user=request.user, fields=form.agreement_fields())
+        return f"{agreement.title} added", _detail_url("agreement", agreement.pk)
+
+    return _form_page(request, form, save, "agreement_form.html", {"agreement": None})
 
 
 @editor_required
 @require_http_methods(["GET", "POST"])
 def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = _agreement_or_404(pk)
-    form = AgreementForm(request.POST if request.method == "POST" else None, agreement=agreement)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.agreement_update(acting_user=request.user, agreement=agreement, fields=form.agreement_fields())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{agreement.title} saved")
-            return redirect("information_assets:agreement", agreement.pk)
-    return _render(request, "agreement_form.html", {"form": form, "agreement": agreement})
+    form = AgreementForm(_posted(request), agreement=agreement)
+
+    def save() -> tuple[str, str]:
+        services.agreement_update(acting_user=request.user, agreement=agreement, fields=form.agreement_fields())
+        return f"{agreement.title} saved", _detail_url("agreement", agreement.pk)
+
+    return _form_page(request, form, save, "agreement_form.html", {"agreement": agreement})
 
 
 # --- data standards ---------------------------------------------------------------------------------------
@@ -369,29 +376,23 @@ def standard_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @editor_required
 @require_http_methods(["GET", "POST"])
 def standard_create(request: HttpRequest) -> HttpResponse:
-    form = StandardForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            standard = services.standard_create(acting_user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{standard.name} added")
-            return redirect("information_assets:standard", standard.pk)
-    return _render(request, "standard_form.html", {"form": form, "standard": None})
+    form = StandardForm(_posted(request))
+
+    def save() -> tuple[str, str]:
+        standard = services.standard_create(acting_user=request.user, **form.cleaned_data)
+        return f"{standard.name} added", _detail_url("standard", standard.pk)
+
+    return _form_page(request, form, save, "standard_form.html", {"standard": None})
 
 
 @editor_required
 @require_http_methods(["GET", "POST"])
 def standard_edit(request: HttpRequest, pk: int) -> HttpResponse:
     standard = _standard_or_404(pk)
-    form = StandardForm(request.POST if request.method == "POST" else None, standard=standard)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.standard_update(acting_user=request.user, standard=standard, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{standard.name} saved")
-            return redirect("information_assets:standard", standard.pk)
-    return _render(request, "standard_form.html", {"form": form, "standard": standard})
+    form = StandardForm(_posted(request), standard=standard)
+
+    def save() -> tuple[str, str]:
+        services.standard_update(acting_user=request.user, standard=standard, **form.cleaned_data)
+        return f"{standard.name} saved", _detail_url("standard", standard.pk)
+
+    return _form_page(request, form, save, "standard_form.html", {"standard": standard})
