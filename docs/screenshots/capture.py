@@ -60,33 +60,46 @@ def main() -> None:
         shot(page, "account-timeline", "/account/timeline/", full_page=False)
         shot(page, "account-consent", "/account/consent/", full_page=False)
         staff = browser.new_context(viewport={"width": 1100, "height": 800}).new_page()
-        sign_in(staff, "ig@demo.townhall.test")
-        staff.fill("input[autocomplete='one-time-code']", totp("ig@demo.townhall.test"))
-        with staff.expect_navigation():
-            staff.keyboard.press("Enter")
+        staff_sign_in(staff, "ig@demo.townhall.test")
         shot(staff, "staff-home", "/staff/")
         shot(staff, "find-a-resident", "/staff/residents/?q=armstrong")
         shot(staff, "audit-log", "/staff/audit/")
         report_location(desktop.new_page())
         shot(page, "public-reports", "/reports/")
         officer = browser.new_context(viewport={"width": 1100, "height": 800}).new_page()
-        sign_in(officer, "caseofficer@demo.townhall.test")
-        officer.fill("input[autocomplete='one-time-code']", totp("caseofficer@demo.townhall.test"))
-        with officer.expect_navigation():
-            officer.keyboard.press("Enter")
+        staff_sign_in(officer, "caseofficer@demo.townhall.test")
         shot(officer, "queue", "/staff/requests/", full_page=False)
         shot(officer, "queue-map", "/staff/requests/map/", full_page=False)
         first = officer.locator("table a[href^='/staff/requests/']").first.get_attribute("href")
         shot(officer, "request-page", str(first), full_page=False)
         manager = browser.new_context(viewport={"width": 1100, "height": 800}).new_page()
-        sign_in(manager, "manager@demo.townhall.test")
-        manager.fill("input[autocomplete='one-time-code']", totp("manager@demo.townhall.test"))
-        with manager.expect_navigation():
-            manager.keyboard.press("Enter")
+        staff_sign_in(manager, "manager@demo.townhall.test")
         shot(manager, "insight-overview", "/staff/insight/", full_page=False)
         shot(page, "performance", "/performance/", full_page=False)
         shot(page, "open-data", "/data/", full_page=False)
+        shot(page, "open-data-preview", "/data/dataset/public-toilets/", full_page=False)
+        steward_pages(browser.new_context(viewport={"width": 1100, "height": 800}).new_page())
         browser.close()
+
+
+def staff_sign_in(page: Page, email: str) -> None:
+    sign_in(page, email)
+    page.fill("input[autocomplete='one-time-code']", totp(email))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def steward_pages(page: Page) -> None:
+    """The data steward's tools: open data publishing, the Citizen Index, data quality, the asset register."""
+    staff_sign_in(page, "steward@demo.townhall.test")
+    shot(page, "open-data-staff", "/staff/open-data/", full_page=False)
+    shot(page, "citizen-index", "/staff/citizen-index/", full_page=False)
+    page.goto(f"{BASE}/staff/citizen-index/review/")
+    pair = page.locator("main table a[href*='/review/']").first
+    if pair.count():
+        shot(page, "citizen-review", str(pair.get_attribute("href")), full_page=False)
+    shot(page, "data-quality", "/staff/citizen-index/quality/", full_page=False)
+    shot(page, "asset-graph", "/staff/information-assets/graph/", full_page=False)
 
 
 def report_location(page: Page) -> None:
