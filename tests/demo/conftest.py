@@ -8,7 +8,6 @@ for every other app's tests.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass
 
 import pytest
@@ -22,18 +21,15 @@ AS_OF = dt.date(2026, 1, 15)
 @dataclass(frozen=True)
 class GeneratedBorough:
     summary: DemoSummary
-    seconds: float
     digest: str
 
 
 @pytest.fixture(scope="package")
 def demo_borough(django_db_setup, django_db_blocker) -> GeneratedBorough:
     with django_db_blocker.unblock():
-        started = time.perf_counter()
         # reset=True also restarts id sequences, so ids match a freshly migrated database.
         summary = demo_generate(scale="small", seed=1, as_of=AS_OF, reset=True)
-        seconds = time.perf_counter() - started
-        borough = GeneratedBorough(summary=summary, seconds=seconds, digest=borough_digest())
+        borough = GeneratedBorough(summary=summary, digest=borough_digest())
     yield borough
     with django_db_blocker.unblock():
         demo_data_clear()

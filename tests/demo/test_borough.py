@@ -13,8 +13,8 @@ from townhall.places.models import Address, Street, Ward
 from townhall.places.postcodes import postcode_is_valid, postcode_normalise
 
 
-def test_small_scale_is_quick_and_about_five_thousand_addresses(borough):
-    assert borough.seconds < 30, f"small demo took {borough.seconds:.1f}s"
+def test_small_scale_has_about_five_thousand_addresses(borough):
+    """How long generation takes is measured by bench/demo_generate.py, not asserted here."""
     summary = borough.summary
     assert summary.wards == Ward.objects.count() == 20
     assert 4_900 <= summary.addresses == Address.objects.count() <= 5_100

@@ -51,7 +51,7 @@ def test_deliver_loop_keeps_sweeping_until_it_is_stopped(
 
     output = run("deliver", "--loop", "--interval", "0.2")
 
-    assert 2.5 < time.monotonic() - started < 10
+    assert time.monotonic() - started >= 2.5  # it kept sweeping until SIGTERM came at 3 s
     assert output.splitlines() == [
         "Delivered 3, retrying 0, dead 0 (of 3 attempted; 0 expired claims released).",
         "Stopped.",
