@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from pyshacl import validate
 from rdflib import Graph, Literal, Namespace, URIRef, namespace
+from rdflib.compare import isomorphic
 
 from tests.opendata.ckan_fixtures import Catalogue, fields
 from townhall.demo.services import demo_generate
@@ -104,6 +105,19 @@ def test_the_vendored_shapes_are_the_files_the_readme_names(all_shapes: dict[str
     assert len(set(graph.subjects(SH.nodeKind, None))) == 131
 
 
+def _paging_links_as_turtle(graph: Graph, suffix: str) -> Graph:
+    """The graph with its hydra paging IRIs (/catalog.<suffix>?page=N) rewritten to the Turtle document's."""
+
+    def turtle(term: Any) -> Any:
+        text = str(term)
+        return URIRef(text.replace(f"/catalog.{suffix}", "/catalog.ttl")) if isinstance(term, URIRef) else term
+
+    rewritten = Graph()
+    for subject, predicate, value in graph:
+        rewritten.add((turtle(subject), predicate, turtle(value)))
+    return rewritten
+
+
 def test_the_demo_catalogue_validates_against_dcat_ap_3_with_no_violations(
     db: None, client: Any, all_shapes: dict[str, Shapes]
 ) -> None:
@@ -111,20 +125,23 @@ def test_the_demo_catalogue_validates_against_dcat_ap_3_with_no_violations(
     public = dcat_selectors.catalogue_count()
     assert public >= 5
 
-    for suffix in ("ttl", "jsonld", "rdf"):
-        graph, _ = _get(client, f"/catalog.{suffix}")
-        assert len(set(graph.subjects(RDF.type, DCAT.Dataset))) == public
-        catalogue = URIRef("http://testserver/")
-        council = graph.value(catalogue, DCTERMS.publisher)
-        assert council == URIRef("http://testserver/#council")  # no council website configured; not the catalogue
-        assert (council, RDF.type, FOAF.Agent) in graph
-        assert (catalogue, RDF.type, FOAF.Agent) not in graph
-        for shapes in all_shapes.values():
-            assert _violations(graph, shapes) == [], (shapes.release, suffix)
+    graph, _ = _get(client, "/catalog.ttl")
+    assert len(set(graph.subjects(RDF.type, DCAT.Dataset))) == public
+    catalogue = URIRef("http://testserver/")
+    council = graph.value(catalogue, DCTERMS.publisher)
+    assert council == URIRef("http://testserver/#council")  # no council website configured; not the catalogue
+    assert (council, RDF.type, FOAF.Agent) in graph
+    assert (catalogue, RDF.type, FOAF.Agent) not in graph
+    for shapes in all_shapes.values():
+        assert _violations(graph, shapes) == [], shapes.release
+    # The other serialisations are the same graph apart from their own paging links, so they conform too
+    # (validating each of them again took a minute).
+    for suffix in ("jsonld", "rdf"):
+        other, _ = _get(client, f"/catalog.{suffix}")
+        assert isomorphic(_paging_links_as_turtle(other, suffix), graph), suffix
     for name in Dataset.objects.values_list("name", flat=True):
         graph, _ = _get(client, f"/dataset/{name}.ttl")
-        for shapes in all_shapes.values():
-            assert _violations(graph, shapes) == [], (shapes.release, name)
+        assert _violations(graph, all_shapes["3.0.1"]) == [], name
 
 
 def test_every_document_of_the_test_catalogue_conforms(catalogue: Catalogue, client: Any, shapes: Shapes) -> None:
