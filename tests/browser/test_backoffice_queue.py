@@ -112,6 +112,11 @@ def test_refused_bulk_change_names_the_request_and_changes_nothing(
     page = staff_page(signed_in_context, staff_with_mfa, javascript=javascript)
     page.goto(QUEUE)
     main = page.locator("main")
+    # The queue opens on open work; the fixed request is one filter choice away.
+    expect(support.field(page, "status")).to_have_value("open_all")
+    expect(main.get_by_role("checkbox", name=f"Select {fixed.reference}")).to_have_count(0)
+    page.goto(QUEUE + "?status=")  # "Any status"
+    expect(support.field(page, "status")).to_have_value("")
     main.get_by_role("checkbox", name=f"Select {open_one.reference}").check()
     main.get_by_role("checkbox", name=f"Select {fixed.reference}").check()
     support.field(page, "bulk-status").select_option(Status.IN_PROGRESS)
@@ -151,6 +156,8 @@ def test_map_without_javascript_is_the_table(
     page = staff_page(signed_in_context, staff_with_mfa, javascript=False)
     page.goto(QUEUE + "map/")
     expect(page.locator("[data-map]")).to_be_hidden()
+    expect(page.locator("main table tbody tr")).to_have_count(3)  # open work by default
+    page.goto(QUEUE + "map/?status=")
     expect(page.locator("main table tbody tr")).to_have_count(4)
     check(page)
 

@@ -24,6 +24,7 @@ from townhall.notify.models import OutboxMessage
 from townhall.service_requests import services
 from townhall.service_requests.constants import Status
 from townhall.service_requests.models import AreaAlert, Category, ServiceRequest
+from townhall.service_requests.services import alerts
 
 __all__ = ["graffiti", "safeguarding"]  # fixtures shared with the public reports tests
 
@@ -139,7 +140,7 @@ def test_confirmation_links_expire_and_cannot_be_altered(borough: Borough, monke
         services.area_alert_confirm(token=token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
     with pytest.raises(services.AreaAlertTokenError):  # an unsubscribe token is not a confirmation token
         services.area_alert_confirm(token=services.area_alert_unsubscribe_token(alert))
-    monkeypatch.setattr(services, "AREA_ALERT_CONFIRM_MAX_AGE", dt.timedelta(seconds=-1))
+    monkeypatch.setattr(alerts, "AREA_ALERT_CONFIRM_MAX_AGE", dt.timedelta(seconds=-1))
     with pytest.raises(services.AreaAlertTokenError):
         services.area_alert_confirm(token=token)
     alert.refresh_from_db()

@@ -19,9 +19,9 @@ from tests.service_requests.test_backoffice_queue import make_staff, report, sig
 from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import User
 from townhall.audit.models import AuditEntry
-from townhall.service_requests import services
 from townhall.service_requests.constants import Channel
 from townhall.service_requests.models import Category, ServiceRequest
+from townhall.service_requests.services import creation
 from townhall.service_requests.sla import COUNCIL_TIME_ZONE
 
 pytestmark = pytest.mark.django_db
@@ -154,7 +154,7 @@ def test_sla_due_date_on_the_confirmation_counts_bank_holidays(
     check = record_problem(client, caller, pothole)
     christmas_eve = dt.datetime(2026, 12, 24, 10, 0, tzinfo=COUNCIL_TIME_ZONE)
     # Only the service's clock moves: the session and sign-in keep the real time.
-    monkeypatch.setattr(services, "timezone", FixedClock(christmas_eve.astimezone(dt.UTC)))
+    monkeypatch.setattr(creation, "timezone", FixedClock(christmas_eve.astimezone(dt.UTC)))
     done = follow(client.post(check))
     monkeypatch.undo()
     request = ServiceRequest.objects.get()

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from tests.service_requests.conftest import Teams
-from tests.service_requests.test_backoffice_queue import QUEUE, make_staff, report, signed_in
+from tests.service_requests.test_backoffice_queue import QUEUE, make_staff, references, report, signed_in
 from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import User
 from townhall.audit.models import AuditEntry
@@ -194,7 +195,7 @@ def test_bulk_form_errors(pothole: Category, north_officer: User) -> None:
 
 def test_bulk_services_refuse_people_who_are_not_staff(pothole: Category, resident: User) -> None:
     request = report(pothole)
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.service_requests_bulk_status_change(acting_user=resident, request_ids=[request.pk], to=Status.CLOSED)
 
 
@@ -251,3 +252,46 @@ def test_map_pages_refuse_other_roles(pothole: Category, teams: Teams) -> None:
     steward = signed_in(make_staff("steward@council.example", StaffRole.DATA_STEWARD, teams.highways))
     assert steward.get(MAP).status_code == 404
     assert steward.get(MAP + "wards.geojson").status_code == 404
+
+
+# --- the default view ----------------------------------------------------------------------------
+
+
+def test_the_queue_opens_on_open_work_with_the_status_filter_shown(pothole: Category, north_officer: User) -> None:
+    """A case officer arriving sees open requests, the status filter set to open; any status is one choice away."""
+    waiting = report(pothole)
+    done = report(pothole)
+    services.service_request_status_change(acting_user=None, service_request=done, to=Status.FIXED)
+    client = signed_in(north_officer)
+    html = client.get(QUEUE).content.decode()
+    assert waiting.reference in html
+    assert done.reference not in html
+    assert '<option value="open_all" selected>' in html
+    assert "Open requests for your teams" in html
+    assert "Clear filters" not in html
+    assert references(client, "?page=1") == {waiting.reference}, "paging the default view keeps it"
+    assert references(client, "?status=") == {waiting.reference, done.reference}, "Any status"
+    assert references(client, "?status=closed_all") == {done.reference}
+    assert references(client, f"?status={Status.FIXED}") == {done.reference}
+    map_html = client.get(MAP).content.decode()
+    assert waiting.reference in map_html
+    assert done.reference not in map_html
+
+
+def test_saved_filters_without_a_status_still_mean_any_status(pothole: Category, north_officer: User) -> None:
+    waiting = report(pothole)
+    done = report(pothole)
+    services.service_request_status_change(acting_user=None, service_request=done, to=Status.FIXED)
+    client = signed_in(north_officer)
+    response = client.post(
+        QUEUE + "filters/", {"saved-name": "Northfield", "saved-query": f"ward={waiting.ward_id}&status="}
+    )
+    assert response.status_code == 302
+    saved = SavedFilter.objects.get()
+    assert saved.query == f"ward={waiting.ward_id}"
+    assert references(client, f"?{saved.query}") == {waiting.reference, done.reference}
+    client.post(
+        QUEUE + "filters/", {"saved-name": "Open here", "saved-query": f"ward={waiting.ward_id}&status=open_all"}
+    )
+    open_here = SavedFilter.objects.get(name="Open here")
+    assert references(client, f"?{open_here.query}") == {waiting.reference}

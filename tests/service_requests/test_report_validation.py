@@ -18,9 +18,9 @@ from tests.service_requests.test_report_helpers import (
 )
 from townhall.notify.models import OutboxMessage
 from townhall.places import services as place_services
-from townhall.service_requests import services
 from townhall.service_requests.constants import DESCRIPTION_MAX_LENGTH
 from townhall.service_requests.models import ReferenceCounter, ServiceRequest
+from townhall.service_requests.services import creation
 
 pytestmark = pytest.mark.django_db
 
@@ -187,13 +187,13 @@ def test_a_failure_inside_the_transaction_rolls_everything_back(client: Client, 
     client.force_login(resident)
     first = to_check(client, pothole)
     describe(client, first, "Hole")
-    original = services._after_create
+    original = creation.new_request_messages_enqueue
 
     def after_create_then_fail(request):
         original(request)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_after_create", after_create_then_fail)
+    monkeypatch.setattr(creation, "new_request_messages_enqueue", after_create_then_fail)
     client.raise_request_exception = True
     with pytest.raises(RuntimeError):
         client.post(draft_url(first, "check"))

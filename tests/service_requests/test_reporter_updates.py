@@ -7,13 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from tests.service_requests.test_backoffice_queue import report
 from tests.service_requests.test_photos import jpeg, upload
+from townhall.audit.models import AuditEntry
 from townhall.notify.models import OutboxMessage
 from townhall.service_requests import services
 from townhall.service_requests.constants import Channel, Status
@@ -173,3 +174,44 @@ def test_updates_only_while_open_and_reopening_only_when_closed(pothole, residen
     closed(created, days_ago=1)
     with pytest.raises(ValidationError, match="you can reopen it instead"):
         services.service_request_reporter_update(acting_user=resident, service_request=created, message="More")
+
+
+def manage_link(created: ServiceRequest) -> str:
+    key = f"service_request:{created.reference}:acknowledgement"
+    found = re.search(
+        r"http://testserver(/report/[^/]+/manage/\S+/)", OutboxMessage.objects.get(idempotency_key=key).payload["text"]
+    )
+    assert found is not None
+    return found.group(1)
+
+
+def test_changes_through_the_manage_link_are_audited_as_the_reporter_using_it(pothole) -> None:
+    """No account, so no actor id: the entry's role says who acted (the reporter, through the link), not "system"."""
+    created = report(pothole)
+    reporter = Client()
+    reporter.get(manage_link(created))
+    assert reporter.post(f"/report/{created.reference}/update/", {"message": "More"}).status_code == 302
+    entry = AuditEntry.objects.get(action=services.ACTION_REQUEST_REPORTER_UPDATE, object_id=created.reference)
+    assert (entry.actor_id, entry.actor_role) == (None, services.AUDIT_ROLE_MANAGE_LINK)
+    assert entry.reason == "Through the signed manage link."
+
+    closed(created, days_ago=1)
+    assert reporter.post(f"/report/{created.reference}/reopen/", {"reason": "It is back"}).status_code == 302
+    reopened = AuditEntry.objects.filter(action="service_request.status.changed", object_id=created.reference).latest(
+        "sequence"
+    )
+    assert (reopened.actor_id, reopened.actor_role) == (None, services.AUDIT_ROLE_MANAGE_LINK)
+    assert reopened.reason == "fixed -> reopened. Through the signed manage link."
+    fixed = AuditEntry.objects.filter(action="service_request.status.changed", object_id=created.reference).earliest(
+        "sequence"
+    )
+    assert fixed.actor_role == "system", "Townhall's own changes are still Townhall's"
+
+
+def test_the_manage_link_route_is_refused_for_a_report_made_with_an_account(pothole, resident) -> None:
+    created = report(pothole, reporter=resident, contact=None)
+    with pytest.raises(PermissionDenied):
+        services.service_request_reporter_update(
+            acting_user=None, service_request=created, message="More", through_manage_link=True
+        )
+    assert not RequestUpdate.objects.filter(public_message="More").exists()

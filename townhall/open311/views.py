@@ -302,6 +302,7 @@ def _request_create(request: HttpRequest, fmt: str) -> HttpResponse:
             address_string=data["address_string"],
             answers={code: value for code, value in answers.items() if code in codes},
             contact=services.ReporterContact(name=form.contact_name, email=data["email"], phone=data["phone"]),
+            received_through=api_key,
         )
     except ValidationError as error:
         return render_errors(fmt, 400, _service_errors(error))
@@ -371,6 +372,7 @@ def _update_create(request: HttpRequest, fmt: str) -> HttpResponse:
             # A partner whose API key is named like its webhook endpoint is not sent its own update back.
             source_endpoint=slugify(api_key.name),
             photos=photos,
+            received_through=api_key,
         )
     except ValidationError as error:
         return render_errors(fmt, 400, _service_errors(error))

@@ -46,6 +46,10 @@ class _OfficerChoice(forms.ModelChoiceField):
         return obj.get_full_name() or obj.email
 
 
+# A case officer arriving at the queue sees the open work; "Any status" (and every other status) is one choice away.
+QUEUE_DEFAULT_STATUS = selectors.QUEUE_STATUS_OPEN
+
+
 class QueueFilterForm(forms.Form):
     team = _NamedChoice(queryset=Team.objects.none(), required=False, empty_label="All my teams")
     category = _NamedChoice(queryset=Category.objects.none(), required=False, empty_label="Any category")
@@ -67,7 +71,7 @@ class QueueFilterForm(forms.Form):
         wards: QuerySet[Ward],
         all_teams_label: str = "All my teams",
     ) -> None:
-        super().__init__(data)
+        super().__init__(data, initial={"status": QUEUE_DEFAULT_STATUS})
         team_field = self.fields["team"]
         assert isinstance(team_field, forms.ModelChoiceField)  # noqa: S101 - narrows the type for mypy
         team_field.queryset = teams
@@ -80,7 +84,11 @@ class QueueFilterForm(forms.Form):
         ward_field.queryset = wards
 
     def filters(self) -> dict[str, Any]:
-        """Keyword arguments for selectors.service_request_queue (call after is_valid)."""
+        """Keyword arguments for selectors.service_request_queue: the submitted filters (call after is_valid),
+        or, before any filter is submitted, the default view (open requests). Submitted filters without a
+        status (saved filters, bookmarks, "Any status") keep meaning any status."""
+        if not self.is_bound:
+            return {"status": QUEUE_DEFAULT_STATUS}
         data = self.cleaned_data
         return {
             "team_id": data["team"].pk if data.get("team") else None,

@@ -122,7 +122,7 @@ def _queue_context(
     if filtered and not form.is_valid():
         return context
     now = timezone.now()
-    filters = form.filters() if filtered else {}
+    filters = form.filters()
     found = selectors.service_request_queue(acting_user=user, now=now, **filters)
     page = Paginator(found, PAGE_SIZE).get_page(query.get("page"))
     context["page"] = page
@@ -289,7 +289,7 @@ def queue_map(request: HttpRequest) -> HttpResponse:
     context["limit"] = selectors.QUEUE_MAP_LIMIT
     if not form.is_bound or form.is_valid():
         now = timezone.now()
-        filters = form.filters() if form.is_bound else {}
+        filters = form.filters()
         found = selectors.service_request_queue(acting_user=user, now=now, **filters)
         requests, more = selectors.queue_map_requests(queue=found)
         rows = [_row(service_request, now) for service_request in requests]

@@ -9,6 +9,7 @@ Documents are only ever sent through `document_download`, which checks access an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
@@ -21,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townhall.accounts.constants import StaffRole
+from townhall.accounts.models import User
 from townhall.accounts.permissions import staff_role_required
 from townhall.service_requests import selectors, services
 from townhall.service_requests.backoffice_forms import StatusChangeForm
@@ -56,59 +58,73 @@ def _back(service_request: ServiceRequest, anchor: str = "") -> HttpResponse:
     return redirect(f"{url}#{anchor}" if anchor else url)
 
 
-def _failed(request: HttpRequest, service_request: ServiceRequest, name: str, form: forms.Form) -> HttpResponse:
-    return _render_request(request, service_request, action_forms={name: form})
+Cleaned = dict[str, Any]
 
 
-def _run(form: forms.Form, call: Any, *, default_field: str) -> bool:
-    """Call the service; put its ValidationError on the form. True when it succeeded."""
-    try:
-        call()
-    except ValidationError as error:
-        _add_service_errors(form, error, default_field=default_field)
-        return False
-    return True
+def _form_action(
+    request: HttpRequest,
+    pk: int,
+    *,
+    form: Callable[[ServiceRequest], forms.Form],
+    form_name: str,
+    service: Callable[[User, ServiceRequest, Cleaned], object],
+    done: Callable[[ServiceRequest, Cleaned], str],
+    default_field: str,
+    anchor: str = "",
+) -> HttpResponse:
+    """One action form on the request page: load the request (404 outside the officer's teams), bind the form,
+    call the service; on success a message and post/redirect/get, else the page again with the form's errors
+    (the service's ValidationError on the field it names, else on `default_field`)."""
+    user = _signed_in_user(request)
+    service_request = _request_or_404(user, pk)
+    bound = form(service_request)
+    if bound.is_valid():
+        try:
+            service(user, service_request, bound.cleaned_data)
+        except ValidationError as error:
+            _add_service_errors(bound, error, default_field=default_field)
+        else:
+            messages.success(request, done(service_request, bound.cleaned_data))
+            return _back(service_request, anchor)
+    return _render_request(request, service_request, action_forms={form_name: bound})
 
 
 @never_cache
 @request_staff_required
 @require_POST
 def priority(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in_user(request)
-    service_request = _request_or_404(user, pk)
-    form = PriorityForm(request.POST, service_request=service_request)
-    if form.is_valid() and _run(
-        form,
-        lambda: services.service_request_priority_change(
-            acting_user=user, service_request=service_request, priority=form.cleaned_data["priority"]
+    return _form_action(
+        request,
+        pk,
+        form=lambda sr: PriorityForm(request.POST, service_request=sr),
+        form_name="priority_form",
+        service=lambda user, sr, data: services.service_request_priority_change(
+            acting_user=user, service_request=sr, priority=data["priority"]
         ),
+        done=lambda sr, _data: f"Priority changed to {sr.get_priority_display().lower()}.",
         default_field="priority",
-    ):
-        messages.success(request, f"Priority changed to {service_request.get_priority_display().lower()}.")
-        return _back(service_request)
-    return _failed(request, service_request, "priority_form", form)
+    )
 
 
 @never_cache
 @request_staff_required
 @require_POST
 def staff_update(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in_user(request)
-    service_request = _request_or_404(user, pk)
-    form = StaffUpdateForm(request.POST)
-    if form.is_valid() and _run(
-        form,
-        lambda: services.service_request_staff_update_add(
+    return _form_action(
+        request,
+        pk,
+        form=lambda _sr: StaffUpdateForm(request.POST),
+        form_name="update_form",
+        service=lambda user, sr, data: services.service_request_staff_update_add(
             acting_user=user,
-            service_request=service_request,
-            internal_note=form.cleaned_data["internal_note"],
-            public_message=form.cleaned_data["public_message"],
+            service_request=sr,
+            internal_note=data["internal_note"],
+            public_message=data["public_message"],
         ),
+        done=lambda _sr, _data: "Update added to the history.",
         default_field="internal_note",
-    ):
-        messages.success(request, "Update added to the history.")
-        return _back(service_request, "history")
-    return _failed(request, service_request, "update_form", form)
+        anchor="history",
+    )
 
 
 @never_cache
@@ -143,48 +159,42 @@ def use_template(request: HttpRequest, pk: int) -> HttpResponse:
 @request_staff_required
 @require_POST
 def merge(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in_user(request)
-    service_request = _request_or_404(user, pk)
-    form = MergeForm(request.POST)
-    if form.is_valid():
-        original = selectors.staff_visible_requests(acting_user=user).filter(reference=form.cleaned_data["reference"])
-        found = original.first()
-        if found is None:
-            form.add_error("reference", "There is no request with this reference in your teams' queues")
-        elif _run(
-            form,
-            lambda: services.service_request_merge(
-                acting_user=user,
-                service_request=service_request,
-                original=found,
-                public_message=form.cleaned_data["public_message"],
-            ),
-            default_field="reference",
-        ):
-            messages.success(request, f"Marked as a duplicate of {found.reference}.")
-            return _back(service_request)
-    return _failed(request, service_request, "merge_form", form)
+    def merge_into(user: User, service_request: ServiceRequest, data: Cleaned) -> object:
+        original = selectors.staff_visible_requests(acting_user=user).filter(reference=data["reference"]).first()
+        if original is None:
+            raise ValidationError({"reference": "There is no request with this reference in your teams' queues"})
+        return services.service_request_merge(
+            acting_user=user, service_request=service_request, original=original, public_message=data["public_message"]
+        )
+
+    return _form_action(
+        request,
+        pk,
+        form=lambda _sr: MergeForm(request.POST),
+        form_name="merge_form",
+        service=merge_into,
+        done=lambda _sr, data: f"Marked as a duplicate of {data['reference']}.",
+        default_field="reference",
+    )
 
 
 @never_cache
 @request_staff_required
 @require_POST
 def refer(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in_user(request)
-    service_request = _request_or_404(user, pk)
-    form = ReferralForm(request.POST, category=service_request.category)
-    if form.is_valid():
-        referral = services.Referral(
-            body_name=form.cleaned_data["body_name"], message=form.cleaned_data["message"], url=form.cleaned_data["url"]
-        )
-        try:
-            services.service_request_refer(acting_user=user, service_request=service_request, referral=referral)
-        except ValidationError as error:
-            _add_service_errors(form, error, default_field="body_name")
-        else:
-            messages.success(request, f"Closed as not the council's responsibility: referred to {referral.body_name}.")
-            return _back(service_request)
-    return _failed(request, service_request, "referral_form", form)
+    return _form_action(
+        request,
+        pk,
+        form=lambda sr: ReferralForm(request.POST, category=sr.category),
+        form_name="referral_form",
+        service=lambda user, sr, data: services.service_request_refer(
+            acting_user=user,
+            service_request=sr,
+            referral=services.Referral(body_name=data["body_name"], message=data["message"], url=data["url"]),
+        ),
+        done=lambda _sr, data: f"Closed as not the council's responsibility: referred to {data['body_name']}.",
+        default_field="body_name",
+    )
 
 
 # --- Documents ---------------------------------------------------------------------------------
@@ -194,22 +204,18 @@ def refer(request: HttpRequest, pk: int) -> HttpResponse:
 @request_staff_required
 @require_POST
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in_user(request)
-    service_request = _request_or_404(user, pk)
-    form = DocumentForm(request.POST, request.FILES)
-    if form.is_valid() and _run(
-        form,
-        lambda: services.request_document_attach(
-            acting_user=user,
-            service_request=service_request,
-            upload=form.cleaned_data["file"],
-            description=form.cleaned_data["description"],
+    return _form_action(
+        request,
+        pk,
+        form=lambda _sr: DocumentForm(request.POST, request.FILES),
+        form_name="document_form",
+        service=lambda user, sr, data: services.request_document_attach(
+            acting_user=user, service_request=sr, upload=data["file"], description=data["description"]
         ),
+        done=lambda _sr, _data: "Document attached.",
         default_field="file",
-    ):
-        messages.success(request, "Document attached.")
-        return _back(service_request, "documents")
-    return _failed(request, service_request, "document_form", form)
+        anchor="documents",
+    )
 
 
 def _document_or_404(user: Any, pk: int, document_id: int) -> Any:
@@ -299,19 +305,18 @@ def sensitive(request: HttpRequest, pk: int) -> HttpResponse:
 @request_staff_required
 @require_POST
 def block(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in_user(request)
-    service_request = _request_or_404(user, pk)
-    form = BlockForm(request.POST)
-    if form.is_valid() and _run(
-        form,
-        lambda: services.reporter_block(
-            acting_user=user, service_request=service_request, reason=form.cleaned_data["reason"]
+    return _form_action(
+        request,
+        pk,
+        form=lambda _sr: BlockForm(request.POST),
+        form_name="block_form",
+        service=lambda user, sr, data: services.reporter_block(
+            acting_user=user, service_request=sr, reason=data["reason"]
         ),
+        done=lambda _sr, _data: "Reporter blocked: they can no longer report online.",
         default_field="reason",
-    ):
-        messages.success(request, "Reporter blocked: they can no longer report online.")
-        return _back(service_request, "reporter")
-    return _failed(request, service_request, "block_form", form)
+        anchor="reporter",
+    )
 
 
 @never_cache

@@ -253,6 +253,14 @@ class ServiceRequest(models.Model):
     )
     address_string = models.CharField(max_length=400, blank=True)
     channel = models.CharField(max_length=20, choices=Channel.choices)
+    received_through = models.ForeignKey(
+        "open311.ApiKey",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The client application (API key) that sent it, for requests made through Open311 or the API.",
+    )
     # The reporter: an account, or contact details given without one (kept apart from
     # the account so erasing one never rewrites the other).
     reporter = models.ForeignKey(
@@ -403,6 +411,14 @@ class RequestUpdate(models.Model):
     )
     channel = models.CharField(
         max_length=20, choices=Channel.choices, blank=True, help_text="Where an update from outside came from."
+    )
+    received_through = models.ForeignKey(
+        "open311.ApiKey",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The client application (API key) that posted it, for updates from Open311 or the API.",
     )
     external_id = models.CharField(max_length=100, blank=True)
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from townhall.service_requests import selectors, services
 from townhall.service_requests.models import ServiceRequest
 from townhall.service_requests.report_forms import ReopenForm, ReporterUpdateForm
-from townhall.service_requests.report_owner import is_reporter, manage_grant
+from townhall.service_requests.report_owner import is_reporter, manage_grant, through_manage_link
 from townhall.service_requests.report_views import SUBMITTED_KEY, _reporter, track_page
 
 # --- email confirmation of anonymous reports ----------------------------------------------------
@@ -88,6 +88,7 @@ def reporter_update(request: HttpRequest, reference: str) -> HttpResponse:
                 service_request=found,
                 message=form.cleaned_data["message"],
                 photo=form.cleaned_data["photo"],
+                through_manage_link=through_manage_link(found),
             )
         except ValidationError as error:
             form.add_error("photo" if "photo" in error.message_dict else "message", _messages(error))
@@ -103,7 +104,10 @@ def reporter_reopen(request: HttpRequest, reference: str) -> HttpResponse:
     if form.is_valid():
         try:
             services.service_request_reporter_reopen(
-                acting_user=_reporter(request), service_request=found, reason=form.cleaned_data["reason"]
+                acting_user=_reporter(request),
+                service_request=found,
+                reason=form.cleaned_data["reason"],
+                through_manage_link=through_manage_link(found),
             )
         except ValidationError as error:
             form.add_error("reason", _messages(error))

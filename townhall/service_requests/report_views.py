@@ -31,8 +31,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from townhall.accounts import selectors as account_selectors
-from townhall.accounts.constants import ACTING_FOR_SESSION_KEY
 from townhall.accounts.models import User
 from townhall.places import selectors as place_selectors
 from townhall.service_requests import selectors, services
@@ -47,7 +45,7 @@ from townhall.service_requests.report_forms import (
     DescriptionForm,
     PostcodeForm,
 )
-from townhall.service_requests.report_owner import reporter_actions
+from townhall.service_requests.report_owner import acting_for, reporter_actions
 
 SESSION_KEY = "report_drafts"
 SUBMITTED_KEY = "report_submitted"
@@ -176,15 +174,6 @@ def _signed_in(request: HttpRequest) -> bool:
 
 def _reporter(request: HttpRequest) -> User | None:
     return request.user if isinstance(request.user, User) and request.user.is_authenticated else None
-
-
-def _reporting_for(request: HttpRequest) -> User | None:
-    """The account a signed-in representative is acting for (MyAccount's switch), still authorised now; else None."""
-    user = _reporter(request)
-    represented_id = request.session.get(ACTING_FOR_SESSION_KEY)
-    if user is None or represented_id is None:
-        return None
-    return account_selectors.represented_by(representative=user, represented_id=int(represented_id))
 
 
 DraftView = Callable[..., HttpResponseBase]  # (request, draft, **other URL arguments)
@@ -493,7 +482,7 @@ def _submit(request: HttpRequest, draft: Draft, chosen: Category) -> ServiceRequ
     where = draft.data["location"]
     given = draft.data.get("contact") or {}
     signed_in = _reporter(request)
-    reporter = _reporting_for(request) or signed_in  # a representative reports for the person they act for
+    reporter = acting_for(request) or signed_in  # a representative reports for the person they act for
     created = services.service_request_create(
         acting_user=signed_in or AnonymousUser(),
         category=chosen,
@@ -552,7 +541,7 @@ def check(request: HttpRequest, draft: Draft) -> HttpResponse:
             "submit_errors": errors,
             "page_has_errors": bool(errors),
             "reporter": _reporter(request),
-            "reporting_for": _reporting_for(request),
+            "reporting_for": acting_for(request),
             "back_url": _back(draft, "check"),
         },
     )

@@ -190,7 +190,9 @@ def service_request_answers(*, service_request: ServiceRequest) -> list[RequestA
 def service_request_history(*, service_request: ServiceRequest) -> list[RequestUpdate]:
     """Every update, oldest first, internal notes included: for staff views only."""
     return list(
-        RequestUpdate.objects.filter(request=service_request).select_related("author").order_by("created_at", "id")
+        RequestUpdate.objects.filter(request=service_request)
+        .select_related("author", "received_through")
+        .order_by("created_at", "id")
     )
 
 
@@ -424,7 +426,14 @@ def service_request_for_staff(*, acting_user: User | AnonymousUser, request_id: 
     return (
         staff_visible_requests(acting_user=acting_user)
         .select_related(
-            "category", "category__group", "ward", "street", "assigned_team", "assigned_officer", "duplicate_of"
+            "category",
+            "category__group",
+            "ward",
+            "street",
+            "assigned_team",
+            "assigned_officer",
+            "duplicate_of",
+            "received_through",
         )
         .filter(pk=request_id)
         .first()

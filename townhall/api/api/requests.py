@@ -181,6 +181,7 @@ def request_create(request: HttpRequest, payload: RequestIn, response: HttpRespo
             contact=request_services.ReporterContact(name=contact.name, email=contact.email, phone=contact.phone)
             if contact is not None
             else None,
+            received_through=request.auth if isinstance(request.auth, ApiKey) else None,  # type: ignore[attr-defined]
         )
     except DjangoValidationError as error:
         raise service_errors(error, CREATE_LOCS) from None
@@ -223,6 +224,7 @@ def request_update(request: HttpRequest, reference: str, payload: StatusUpdateIn
             description=payload.message,
             channel=Channel.API,
             source_label=caller.name,
+            received_through=caller,
         )
     except DjangoValidationError as error:
         raise service_errors(error, UPDATE_LOCS) from None
