@@ -388,6 +388,33 @@ TABLE: dict[str, Row] = {
             ),
         ),
     ),
+    "myaccount:subject_access": Row(
+        "the visitor's own requests for records other council systems hold (residents only; a POST from an "
+        "unverified account asks for nothing: tests/myaccount/test_subject_access.py)",
+        (
+            get(
+                fixed("/account/your-data/council-records/"),
+                {**signed_in_only(signed_in=OK), OTHER_TEAM: NOT_FOUND, A_TEAM: NOT_FOUND},
+            ),
+            post(
+                fixed("/account/your-data/council-records/"),
+                {**signed_in_only(signed_in=REDIRECT), OTHER_TEAM: NOT_FOUND, A_TEAM: NOT_FOUND},
+            ),
+        ),
+    ),
+    "myaccount:subject_access_download": Row(
+        "records released to the owner: 404 unless released to the visitor (a real one, tried by its owner, "
+        "another resident and the officer: tests/myaccount/test_subject_access.py)",
+        (get(fixed("/account/your-data/council-records/999999/download/"), signed_in_only(signed_in=NOT_FOUND)),),
+    ),
+    "staff_subject_access_list": Row(
+        "requests for council records (information governance; tests/myaccount/test_subject_access.py)",
+        (get(fixed("/staff/subject-access/"), FOR_OTHER_ROLES),),
+    ),
+    "staff_subject_access_detail": Row(
+        "one request for council records, audited on every view (information governance)",
+        (get(fixed("/staff/subject-access/1/"), FOR_OTHER_ROLES),),
+    ),
     "staff_volunteers": Row(
         "digital champions (customer service advisers and team managers; tests/myaccount/test_staff_single_view.py)",
         (get(fixed("/staff/volunteers/"), FOR_OTHER_ROLES),),

@@ -59,6 +59,7 @@ RESIDENT_PAGES = [
     pytest.param("/account/representatives/", 200, id="account-representatives"),
     pytest.param("/account/identity/", 200, id="account-identity"),
     pytest.param("/account/your-data/", 200, id="account-your-data"),
+    pytest.param("/account/your-data/council-records/", 200, id="account-council-records"),
     pytest.param("/account/your-data/erase/", 200, id="account-erase"),
     pytest.param("/account/delete/", 200, id="account-delete"),
     pytest.param("/auth/email/", 200, id="email-addresses"),

@@ -18,6 +18,15 @@ Townhall refuses what it should: "signature" changes the ID token's claims after
 signs an ID token with a nonce the client never sent, "userinfo_sub" answers /userinfo about
 someone else. Everything it did is recorded in `authorize_requests`, `token_requests` (with the
 client authentication used and the outcome) and `userinfo_requests`.
+
+It also plays GOV.UK One Login's identity service: when /authorize asked for a P2 identity
+(`vtr=["Cl.Cm.P2"]`) and the `claims` parameter requested
+`https://vocab.account.gov.uk/v1/coreIdentityJWT` in userinfo, /userinfo carries that claim: a
+JWT signed ES256 with an identity key it generates (`identity_public_pem()`), issued by
+`identity_issuer`, with sub, aud, iat, nbf, exp, vot "P2", vtm and vc.credentialSubject (name as
+nameParts, birthDate) of the user. Misbehaviours for it: "identity_signature" (claims changed
+after signing), "identity_sub" (about someone else), "identity_vot_p1" (only low confidence),
+"identity_missing" (no claim sent), "identity_expired" (expired an hour ago).
 """
 
 from __future__ import annotations
@@ -35,14 +44,28 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit, urlunsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 Environ = dict[str, Any]
 
 CODE_LIFETIME_SECONDS = 60
 TOKEN_LIFETIME_SECONDS = 300
-TAMPER_OPTIONS = frozenset({"signature", "nonce", "userinfo_sub"})
+TAMPER_OPTIONS = frozenset(
+    {
+        "signature",
+        "nonce",
+        "userinfo_sub",
+        "identity_signature",
+        "identity_sub",
+        "identity_vot_p1",
+        "identity_missing",
+        "identity_expired",
+    }
+)
+CORE_IDENTITY_CLAIM = "https://vocab.account.gov.uk/v1/coreIdentityJWT"
+IDENTITY_ISSUER = "https://identity.fake-one-login.test/"
 
 
 @dataclass(frozen=True)
@@ -54,6 +77,7 @@ class FakeOIDCUser:
     email_verified: bool = True
     given_name: str = ""
     family_name: str = ""
+    birth_date: str = ""  # ISO date, as One Login's identity check found it
 
     def claims(self) -> dict[str, Any]:
         return {
@@ -79,12 +103,15 @@ class _Grant:
     user: FakeOIDCUser
     expires_at: float
     used: bool = False
+    identity_requested: bool = False
 
 
 @dataclass
 class _AccessToken:
     user: FakeOIDCUser
     expires_at: float
+    client_id: str = ""
+    identity_requested: bool = False
 
 
 @dataclass
@@ -144,6 +171,9 @@ class FakeOIDCProvider:
         self.userinfo_requests: list[str] = []
         self._private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = secrets.token_hex(8)
+        self._identity_key = ec.generate_private_key(ec.SECP256R1())
+        self.identity_kid = secrets.token_hex(8)
+        self.identity_issuer = IDENTITY_ISSUER
         self._grants: dict[str, _Grant] = {}
         self._tokens: dict[str, _AccessToken] = {}
         self._lock = threading.Lock()
@@ -196,6 +226,14 @@ class FakeOIDCProvider:
             raise ValueError(f"unknown option {option!r}; choose from {sorted(TAMPER_OPTIONS)}")
         self.tamper.add(option)
 
+    def identity_public_pem(self) -> str:
+        """The identity signing key's public half, as a council configures it (identity_public_key)."""
+        return (
+            self._identity_key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
+
     def public_jwk(self) -> dict[str, Any]:
         jwk: dict[str, Any] = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._private_key.public_key()))
         return {**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}
@@ -236,7 +274,20 @@ class FakeOIDCProvider:
                 "scopes_supported": ["openid", "email", "profile"],
                 "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
                 "code_challenge_methods_supported": ["S256"],
-                "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nonce", "email", "email_verified", "name"],
+                "claims_supported": [
+                    "sub",
+                    "iss",
+                    "aud",
+                    "exp",
+                    "iat",
+                    "nonce",
+                    "email",
+                    "email_verified",
+                    "name",
+                    CORE_IDENTITY_CLAIM,
+                ],
+                "claims_parameter_supported": True,
+                "vtr_values_supported": ["Cl.Cm", "Cl.Cm.P2"],
             },
         )
 
@@ -264,6 +315,7 @@ class FakeOIDCProvider:
             return self._redirect(redirect_uri, {"error": "invalid_request"}, state)
         code = secrets.token_urlsafe(32)
         self._grants[code] = _Grant(
+            identity_requested=_asks_for_identity(query),
             client_id=self.client_id,
             redirect_uri=redirect_uri,
             scope=scope,
@@ -333,7 +385,12 @@ class FakeOIDCProvider:
         self._check_pkce(grant, form.get("code_verifier"))
         access_token = secrets.token_urlsafe(32)
         now = int(time.time())
-        self._tokens[access_token] = _AccessToken(user=grant.user, expires_at=now + TOKEN_LIFETIME_SECONDS)
+        self._tokens[access_token] = _AccessToken(
+            user=grant.user,
+            expires_at=now + TOKEN_LIFETIME_SECONDS,
+            client_id=grant.client_id,
+            identity_requested=grant.identity_requested,
+        )
         return {
             "access_token": access_token,
             "token_type": "Bearer",
@@ -382,6 +439,58 @@ class FakeOIDCProvider:
                 "401 Unauthorized", {"error": "invalid_token"}, [("WWW-Authenticate", 'Bearer error="invalid_token"')]
             )
         claims = found.user.claims()
+        if found.identity_requested and "identity_missing" not in self.tamper:
+            claims[CORE_IDENTITY_CLAIM] = self._core_identity(found)
         if "userinfo_sub" in self.tamper:
             claims["sub"] = "someone-else-entirely"
         return _json("200 OK", claims)
+
+    def _core_identity(self, token: _AccessToken) -> str:
+        """The coreIdentityJWT One Login returns for a P2 identity check."""
+        now = int(time.time())
+        user = token.user
+        claims: dict[str, Any] = {
+            "sub": "someone-else-entirely" if "identity_sub" in self.tamper else user.sub,
+            "aud": token.client_id,
+            "iss": self.identity_issuer,
+            "iat": now,
+            "nbf": now,
+            "exp": now - 3600 if "identity_expired" in self.tamper else now + TOKEN_LIFETIME_SECONDS,
+            "vot": "P1" if "identity_vot_p1" in self.tamper else "P2",
+            "vtm": f"{self.issuer}/trustmark",
+            "vc": {
+                "type": ["VerifiableCredential", "IdentityCheckCredential"],
+                "credentialSubject": {
+                    "name": [
+                        {
+                            "nameParts": [
+                                {"type": "GivenName", "value": user.given_name},
+                                {"type": "FamilyName", "value": user.family_name},
+                            ]
+                        }
+                    ],
+                    "birthDate": [{"value": user.birth_date}],
+                },
+            },
+        }
+        signed = jwt.encode(claims, self._identity_key, algorithm="ES256", headers={"kid": self.identity_kid})
+        if "identity_signature" in self.tamper:
+            header, _, signature = signed.split(".")
+            # Someone swapped in another person's identity: the signature no longer covers it.
+            forged = json.loads(json.dumps(claims))
+            forged["vc"]["credentialSubject"]["name"][0]["nameParts"][0]["value"] = "Mallory"
+            forged["vc"]["credentialSubject"]["birthDate"] = [{"value": "1990-01-01"}]
+            signed = ".".join([header, _b64url(json.dumps(forged).encode()), signature])
+        return signed
+
+
+def _asks_for_identity(query: dict[str, str]) -> bool:
+    """Did /authorize ask for a P2 identity and the coreIdentityJWT claim, as One Login requires both?"""
+    try:
+        vtr = json.loads(query.get("vtr", "[]"))
+        claims = json.loads(query.get("claims", "{}"))
+    except ValueError:
+        return False
+    wants_p2 = isinstance(vtr, list) and any(isinstance(v, str) and v.endswith(".P2") for v in vtr)
+    userinfo = claims.get("userinfo") if isinstance(claims, dict) else None
+    return wants_p2 and isinstance(userinfo, dict) and CORE_IDENTITY_CLAIM in userinfo

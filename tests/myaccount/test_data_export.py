@@ -44,6 +44,8 @@ from townhall.myaccount.models import (
     IdentityPin,
     IdentityVerification,
     ResidentProfile,
+    SubjectAccessRedaction,
+    SubjectAccessRequest,
     SuggestionOpened,
     TimelineFeed,
 )
@@ -149,6 +151,12 @@ def expected_tables(subject: DataSubject) -> dict[tuple[str, str], list[dict[str
         ("Your identity checks", "PIN letters"): ordered(
             IdentityPin.objects.filter(user=user), exclude=("pin_digest",)
         ),
+        ("Your requests for council records", "Requests for council records"): ordered(
+            SubjectAccessRequest.objects.filter(user=user), exclude=("decided_by_id",)
+        ),
+        ("Your requests for council records", "Information withheld from them"): ordered(
+            SubjectAccessRedaction.objects.filter(request__user=user), exclude=("redacted_by_id",)
+        ),
         ("Your council records", "Link between your account and your council records"): ordered(
             AccountCitizenLink.objects.filter(user=user)
         ),
@@ -218,6 +226,9 @@ def test_the_download_holds_every_row_the_database_holds_about_the_resident(
         ("Audit log", "Things council staff or the system did to your account"),
         ("Your open data API tokens", "Open data API tokens"),  # data stewards only; tests/opendata
         ("Open data files you uploaded", "Open data file versions you uploaded"),  # data stewards only
+        # Needs a Citizen Index match; filled and checked in tests/myaccount/test_subject_access.py.
+        ("Your requests for council records", "Requests for council records"),
+        ("Your requests for council records", "Information withheld from them"),
     }, empty
 
 

@@ -10,10 +10,18 @@ allows that over TLS). Townhall signs in residents and staff with it, so it asks
 sign-in sends a fresh nonce, and before the sign-in goes ahead the ID token's signature, issuer,
 audience, expiry, nonce and subject are checked against the provider's published keys. Anything
 wrong ends on the "could not sign you in" page.
+
+A provider configured for GOV.UK One Login identity ("govuk_identity", see oidc_identity.py) also
+asks for a P2 identity. After the ID token passes, the coreIdentityJWT is checked; what it proves
+is kept in the sign-in's state and recorded by MyAccount (an identity check, then the Citizen Index
+link) once the person is signed in (post_login), or at once when they connect One Login to the
+account they are signed in to. A failed identity check never stops the sign-in: nothing is
+recorded and the resident is told plainly.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import logging
 import secrets
@@ -31,10 +39,16 @@ from allauth.socialaccount.models import SocialLogin
 from allauth.socialaccount.providers.base import Provider
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
+
+from townhall.accounts import oidc_identity
+from townhall.accounts.models import User
+from townhall.accounts.permissions import is_council_staff
+from townhall.myaccount import services as myaccount_services
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +104,14 @@ class AccountAdapter(DefaultAccountAdapter):
         """Give every email template the council's branding (subjects are rendered without a request)."""
         super().send_mail(template_prefix, email, {"branding": settings.TOWNHALL_BRANDING, **context})
 
+    def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse:
+        """After an OIDC sign-in (or sign-up) that asked One Login for identity, record what it proved."""
+        response: HttpResponse = super().post_login(request, user, **kwargs)
+        sociallogin = (kwargs.get("signal_kwargs") or {}).get("sociallogin")
+        if isinstance(sociallogin, SocialLogin) and isinstance(user, User):
+            record_govuk_identity(request, user, sociallogin)
+        return response
+
     def get_reauthentication_methods(self, user: Any) -> list[dict[str, Any]]:
         """The "other ways to confirm it is you" links, in plain English."""
         descriptions = {
@@ -109,6 +131,42 @@ REQUEST_ID_TOKEN_ATTR = "_townhall_oidc_id_token"  # noqa: S105 - an attribute n
 # provider and Townhall share, so it proves nothing about who made it; "none" proves nothing at all.
 ID_TOKEN_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
 ID_TOKEN_LEEWAY_SECONDS = 60
+# What a One Login identity check proved (or why it failed), kept in the sign-in's state until recorded.
+STATE_PROVEN_IDENTITY_KEY = "townhall_govuk_identity"
+STATE_IDENTITY_PROBLEM_KEY = "townhall_govuk_identity_problem"
+
+
+def _identity_settings(provider: Provider) -> dict[str, str] | None:
+    found = provider.app.settings.get("govuk_identity") if provider.app is not None else None
+    return found if isinstance(found, dict) else None
+
+
+def record_govuk_identity(request: HttpRequest, user: User, sociallogin: SocialLogin) -> None:
+    """Record a One Login identity kept in the sign-in's state against `user`, or tell them why not."""
+    state = sociallogin.state or {}
+    problem = state.pop(STATE_IDENTITY_PROBLEM_KEY, None)
+    proven = state.pop(STATE_PROVEN_IDENTITY_KEY, None)
+    if problem is None and proven is None:
+        return
+    if user.is_superuser or is_council_staff(user):
+        return  # staff identity is the council's HR business, not MyAccount's
+    if problem is not None:
+        messages.warning(request, oidc_identity.PLAIN_REFUSAL)
+        return
+    try:
+        myaccount_services.identity_verify_by_govuk_one_login(
+            user=user,
+            proven=myaccount_services.ProvenIdentity(
+                given_name=proven["given_name"],
+                family_name=proven["family_name"],
+                date_of_birth=dt.date.fromisoformat(proven["date_of_birth"]),
+                vot=proven["vot"],
+            ),
+        )
+    except myaccount_services.IdentityError:
+        messages.warning(request, oidc_identity.PLAIN_REFUSAL)
+    else:
+        messages.success(request, "GOV.UK One Login has confirmed your identity.")
 
 
 class NonceOpenIDConnectProvider(OpenIDConnectProvider):
@@ -122,6 +180,8 @@ class NonceOpenIDConnectProvider(OpenIDConnectProvider):
         if auth_params is None:
             auth_params = self.get_auth_params()
         kwargs["auth_params"] = {**auth_params, "nonce": nonce}
+        if _identity_settings(self) is not None:
+            kwargs["auth_params"].update(oidc_identity.identity_auth_params())
         # Extra keyword arguments end up in allauth's stashed state for this sign-in.
         kwargs[STATE_NONCE_KEY] = nonce
         response: HttpResponse = super().redirect(request, process, next_url, data, **kwargs)
@@ -165,9 +225,42 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
         if isinstance(sociallogin.provider, OpenIDConnectProvider):
             try:
-                self.verify_id_token(request, sociallogin)
+                claims = self.verify_id_token(request, sociallogin)
             except IdTokenRefusedError as exc:
                 self._refuse(request, sociallogin.provider, exc)
+            identity = _identity_settings(sociallogin.provider)
+            if identity is not None:
+                self._check_govuk_identity(request, sociallogin, identity, str(claims["sub"]))
+
+    def _check_govuk_identity(
+        self, request: HttpRequest, sociallogin: SocialLogin, identity: dict[str, str], subject: str
+    ) -> None:
+        """Check the coreIdentityJWT; keep what it proves (or that it failed) in the sign-in's state."""
+        userinfo = (sociallogin.account.extra_data or {}).get("userinfo") or {}
+        state = sociallogin.state
+        try:
+            proven = oidc_identity.verify_core_identity(
+                userinfo.get(oidc_identity.CORE_IDENTITY_CLAIM),
+                public_key_pem=identity["public_key"],
+                issuer=identity["issuer"],
+                audience=sociallogin.provider.app.client_id,
+                subject=subject,
+            )
+        except oidc_identity.CoreIdentityRefusedError as exc:
+            logger.warning("GOV.UK One Login identity not accepted (provider %s): %s", sociallogin.provider.sub_id, exc)
+            state[STATE_IDENTITY_PROBLEM_KEY] = str(exc)
+        else:
+            state[STATE_PROVEN_IDENTITY_KEY] = {
+                "given_name": proven.given_name,
+                "family_name": proven.family_name,
+                "date_of_birth": proven.date_of_birth.isoformat(),
+                "vot": proven.vot,
+            }
+        # Connecting One Login to the signed-in account logs nobody in, so post_login never runs: record now.
+        user = request.user
+        ours = not sociallogin.is_existing or sociallogin.user == user
+        if state.get("process") == "connect" and isinstance(user, User) and ours:
+            record_govuk_identity(request, user, sociallogin)
 
     def verify_id_token(self, request: HttpRequest, sociallogin: SocialLogin) -> dict[str, Any]:
         """Check the ID token's signature against the provider's JWKS, and its claims against this sign-in."""

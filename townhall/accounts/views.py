@@ -138,6 +138,14 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         links.append(
             StaffAreaLink("Erasure requests", erasure_url, "Check what was kept when a resident asked to be erased.")
         )
+    if governance and (subject_access_url := _url_if_present("staff_subject_access_list")):
+        links.append(
+            StaffAreaLink(
+                "Requests for council records",
+                subject_access_url,
+                "Review, redact and release what other council systems hold about a resident.",
+            )
+        )
     volunteer_roles = (StaffRole.CUSTOMER_SERVICE_ADVISER, StaffRole.TEAM_MANAGER)
     if permissions.has_role(user, *volunteer_roles) and (volunteers_url := _url_if_present("staff_volunteers")):
         links.append(StaffAreaLink("Digital champions", volunteers_url, "Residents who offered to help others online."))

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import environ
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.exceptions import ImproperlyConfigured
 
 NATIONS: dict[str, str] = {
@@ -254,7 +256,11 @@ def required_hosts(env: environ.Env) -> list[str]:
 
 
 OIDC_REQUIRED_KEYS = ("provider_id", "name", "client_id", "secret", "server_url")
-OIDC_OPTIONAL_KEYS = ("scope", "token_auth_method", "pkce", "for_staff")
+# GOV.UK One Login identity: "govuk_identity": true asks for a medium-confidence identity (vtr "Cl.Cm.P2")
+# and its coreIdentityJWT, checked against identity_public_key (PEM, One Login's EC P-256 identity
+# signing key) and identity_issuer (e.g. "https://identity.account.gov.uk/").
+GOVUK_IDENTITY_KEYS = ("govuk_identity", "identity_issuer", "identity_public_key")
+OIDC_OPTIONAL_KEYS = ("scope", "token_auth_method", "pkce", "for_staff", *GOVUK_IDENTITY_KEYS)
 _PROVIDER_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -265,7 +271,9 @@ def read_oidc_providers(env: environ.Env) -> list[dict[str, object]]:
     secret and server_url (the issuer; discovery is read from
     <server_url>/.well-known/openid-configuration). Optional: scope (list),
     token_auth_method, pkce (bool), for_staff (bool: staff may use it to sign in;
-    passed on in the app's settings for the accounts app to read).
+    passed on in the app's settings for the accounts app to read), and for GOV.UK
+    One Login identity govuk_identity (bool) with identity_issuer and
+    identity_public_key (PEM, EC P-256), checked here so a wrong key fails at start-up.
     Mistakes (a misspelt key, "pkce": "false", a scope string) are refused here,
     because allauth would silently ignore or misread them.
     """
@@ -294,6 +302,11 @@ def read_oidc_providers(env: environ.Env) -> list[dict[str, object]]:
                 settings[optional] = item[optional]
         settings["oauth_pkce_enabled"] = item.get("pkce", True)
         settings["for_staff"] = item.get("for_staff", False)
+        if item.get("govuk_identity"):
+            settings["govuk_identity"] = {
+                "issuer": item["identity_issuer"],
+                "public_key": item["identity_public_key"],
+            }
         apps.append(
             {
                 "provider_id": item["provider_id"],
@@ -327,9 +340,35 @@ def _check_oidc_item(where: str, item: dict[str, object]) -> None:
     scope = item.get("scope", [])
     if not isinstance(scope, list) or not all(isinstance(part, str) for part in scope):
         raise ImproperlyConfigured(f'{where}: scope must be a list of strings, such as ["openid", "email"].')
-    for flag in ("pkce", "for_staff"):
+    for flag in ("pkce", "for_staff", "govuk_identity"):
         if flag in item and not isinstance(item[flag], bool):
             raise ImproperlyConfigured(f"{where}: {flag} must be true or false (JSON booleans, not text).")
+    _check_govuk_identity(where, item)
+
+
+def _check_govuk_identity(where: str, item: dict[str, object]) -> None:
+    """One Login identity needs the issuer and the public key its identity JWTs are checked against."""
+    if not item.get("govuk_identity"):
+        stray = [key for key in ("identity_issuer", "identity_public_key") if key in item]
+        if stray:
+            raise ImproperlyConfigured(f'{where}: {", ".join(stray)} only apply with "govuk_identity": true.')
+        return
+    issuer = item.get("identity_issuer")
+    if not isinstance(issuer, str) or not issuer.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            f"{where}: identity_issuer must be One Login's identity issuer, such as https://identity.account.gov.uk/."
+        )
+    pem = item.get("identity_public_key")
+    if not isinstance(pem, str) or not pem.strip():
+        raise ImproperlyConfigured(f"{where}: identity_public_key must be One Login's identity signing key (PEM).")
+    try:
+        key = serialization.load_pem_public_key(pem.encode())
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{where}: identity_public_key is not a PEM public key: {exc}") from exc
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
+        raise ImproperlyConfigured(
+            f"{where}: identity_public_key must be an EC P-256 key (One Login signs with ES256)."
+        )
 
 
 NOTIFY_INT_SETTINGS = (

@@ -20,6 +20,7 @@ class TimelineKind(models.TextChoices):
     MESSAGE = "message", "Messages from the council"
     CONSENT = "consent", "Consent given or withdrawn"
     DETAILS = "details", "Changes to my details"
+    DATA_REQUEST = "data_request", "My requests for council records"
     SUGGESTION = "suggestion", "Things you might find interesting"
 
 
@@ -45,6 +46,41 @@ class IdentityMethod(models.TextChoices):
     GOVUK_ONE_LOGIN = "govuk_one_login", "GOV.UK One Login identity check"
 
 
+class IdentityConfidence(models.TextChoices):
+    """The level of confidence a check gives, in the Good Practice Guide 45 terms One Login uses (P1, P2)."""
+
+    LOW = "low", "Low confidence"
+    MEDIUM = "medium", "Medium confidence"
+
+
+# What each way of checking proves: a posted PIN shows the person receives post at the address
+# (low); documents checked by staff, or One Login's "P2" identity, give medium confidence.
+IDENTITY_METHOD_CONFIDENCE = {
+    IdentityMethod.POSTAL_PIN: IdentityConfidence.LOW,
+    IdentityMethod.STAFF_EVIDENCE: IdentityConfidence.MEDIUM,
+    IdentityMethod.GOVUK_ONE_LOGIN: IdentityConfidence.MEDIUM,
+}
+
+
+class SubjectAccessState(models.TextChoices):
+    """A request for the records other council systems hold about a resident (UK GDPR Art. 15)."""
+
+    OPEN = "open", "Being reviewed"
+    RELEASED = "released", "Records sent"
+    REFUSED = "refused", "Refused"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class RedactionReason(models.TextChoices):
+    """Why a value is withheld from a subject access response: the grounds officers use most."""
+
+    THIRD_PARTY = "third_party", "Personal data about someone else (DPA 2018 Sch. 2 para 16)"
+    CRIME = "crime", "Prevention or detection of crime (DPA 2018 Sch. 2 para 2)"
+    LEGAL_PRIVILEGE = "legal_privilege", "Legal professional privilege (DPA 2018 Sch. 2 para 19)"
+    SERIOUS_HARM = "serious_harm", "Serious harm: health, social work or education data (DPA 2018 Sch. 3)"
+    MANAGEMENT = "management", "Management forecasts or negotiations (DPA 2018 Sch. 2 paras 22-23)"
+
+
 # A posted PIN: 8 characters from an alphabet without look-alikes, valid 28 days (second-class
 # post can take a week), 5 tries, and at most 3 letters in 30 days.
 PIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -64,6 +100,9 @@ SUGGESTION_WINDOW_DAYS = 30
 SUGGESTIONS_PER_PAGE = 5
 # How long a subject-access download stays available.
 EXPORT_RETENTION_DAYS = 7
+# Subject access (UK GDPR Art. 12(3)): one calendar month to answer, extendable by up to two more.
+SUBJECT_ACCESS_MONTHS = 1
+SUBJECT_ACCESS_MAX_EXTENSION_MONTHS = 2
 FEED_TOKEN_BYTES = 32
 
 ACTION_PREFERENCES_CHANGED = "myaccount.preferences.changed"

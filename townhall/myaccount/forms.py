@@ -10,10 +10,17 @@ from django import forms
 from django.utils import timezone
 
 from townhall.accounts.constants import Relationship
-from townhall.myaccount.constants import AskedBy, ContactChannel, TimelineKind
+from townhall.myaccount.constants import (
+    SUBJECT_ACCESS_MAX_EXTENSION_MONTHS,
+    AskedBy,
+    ContactChannel,
+    RedactionReason,
+    TimelineKind,
+)
 from townhall.myaccount.models import CommunicationPreferences
 from townhall.myaccount.services import DetailsInput, PreferencesInput
 from townhall.notify.constants import Topic
+from townhall.people.constants import PERSON_FIELDS
 from townhall.places import selectors as place_selectors
 from townhall.places.models import Address, Ward
 from townhall.service_requests.models import CategoryGroup
@@ -313,4 +320,53 @@ class PinForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "characters"}
         ),
         error_messages={"required": "Enter the PIN from our letter", "max_length": "Enter the 8-character PIN"},
+    )
+
+
+# --- subject access to council records (staff) ---------------------------------------------------
+
+
+class RedactForm(forms.Form):
+    source_code = forms.CharField(max_length=50)
+    source_record_id = forms.CharField(max_length=100)
+    withhold = forms.MultipleChoiceField(
+        label="Information to withhold",
+        choices=[(name, name) for name in PERSON_FIELDS],
+        error_messages={"required": "Choose at least one piece of information to redact"},
+    )
+    reason = forms.ChoiceField(
+        label="Why it is withheld",
+        choices=[("", "Choose a reason"), *RedactionReason.choices],
+        error_messages={"required": "Choose why the information is withheld"},
+    )
+
+
+class NoteForm(forms.Form):
+    covering_note = forms.CharField(
+        label="Covering note to the resident", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+
+class ExtendForm(forms.Form):
+    months = forms.TypedChoiceField(
+        label="Extend by",
+        coerce=int,
+        choices=[(n, f"{n} month{'s' if n > 1 else ''}") for n in range(1, SUBJECT_ACCESS_MAX_EXTENSION_MONTHS + 1)],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how long to extend by"},
+    )
+    extension_reason = forms.CharField(
+        label="Why more time is needed (the resident is told)",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter why more time is needed"},
+    )
+
+
+class RefuseForm(forms.Form):
+    refusal_reason = forms.CharField(
+        label="Why the request is refused (the resident is told)",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter why the request is refused"},
     )

@@ -7,6 +7,7 @@ them into one account and keeps the resident's own choices.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
 
 from django.db import models
@@ -14,7 +15,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from townhall.accounts.models import User
-from townhall.myaccount.constants import ContactChannel, ErasureState, ExportState, IdentityMethod
+from townhall.myaccount.constants import (
+    ContactChannel,
+    ErasureState,
+    ExportState,
+    IdentityConfidence,
+    IdentityMethod,
+    RedactionReason,
+    SubjectAccessState,
+)
 from townhall.places.models import Address, Ward
 from townhall.service_requests.models import CategoryGroup
 
@@ -235,6 +244,7 @@ class IdentityVerification(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identity_verifications")
     method = models.CharField(max_length=30, choices=IdentityMethod.choices)
+    level = models.CharField(max_length=10, choices=IdentityConfidence.choices, default=IdentityConfidence.LOW)
     verified_at = models.DateTimeField(default=timezone.now)
     verified_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     evidence = models.CharField(
@@ -247,6 +257,9 @@ class IdentityVerification(models.Model):
         constraints: ClassVar = [
             models.CheckConstraint(
                 condition=Q(method__in=IdentityMethod.values), name="myaccount_identity_method_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(level__in=IdentityConfidence.values), name="myaccount_identity_level_valid"
             ),
         ]
 
@@ -270,3 +283,77 @@ class IdentityPin(models.Model):
 
     def __str__(self) -> str:
         return f"PIN letter {self.pk} for user {self.user_id}"
+
+
+class SubjectAccessRequest(models.Model):
+    """A resident asked for the records other council systems hold about them (UK GDPR Art. 15).
+
+    Not answered automatically: an information governance officer reviews the citizen's
+    source records from the Citizen Index, redacts what the law lets or requires us to
+    withhold, and releases a copy. `package` is that released copy, with every redacted
+    value already replaced; the values withheld are never stored here. The row itself is
+    the council's record of how the request was answered.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="subject_access_requests")
+    # The citizen the account was linked to when it asked; readers follow merges.
+    citizen_ref = models.CharField(max_length=20)
+    state = models.CharField(max_length=10, choices=SubjectAccessState.choices, default=SubjectAccessState.OPEN)
+    requested_at = models.DateTimeField(default=timezone.now)
+    due_on = models.DateField(help_text="One calendar month after the request (Art. 12(3)).")
+    extended_to = models.DateField(null=True, blank=True, help_text="Up to two further months (Art. 12(3)).")
+    extension_reason = models.TextField(blank=True)
+    covering_note = models.TextField(blank=True, help_text="Sent to the resident with the records.")
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.TextField(blank=True)
+    package = models.JSONField(default=dict, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-requested_at", "-id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(state__in=SubjectAccessState.values), name="myaccount_subject_access_state_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(state="open"), name="myaccount_one_open_subject_access_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Subject access request SAR-{self.pk} ({self.state})"
+
+    @property
+    def reference(self) -> str:
+        return f"SAR-{self.pk}"
+
+    @property
+    def deadline(self) -> dt.date:
+        return self.extended_to or self.due_on
+
+
+class SubjectAccessRedaction(models.Model):
+    """One value an officer withheld from a subject access response, and why. Never holds the value."""
+
+    request = models.ForeignKey(SubjectAccessRequest, on_delete=models.CASCADE, related_name="redactions")
+    source_code = models.CharField(max_length=50)
+    source_record_id = models.CharField(max_length=100)
+    field = models.CharField(max_length=30)
+    reason = models.CharField(max_length=20, choices=RedactionReason.choices)
+    redacted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    redacted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["source_code", "source_record_id", "field"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["request", "source_code", "source_record_id", "field"], name="myaccount_one_redaction_per_value"
+            ),
+            models.CheckConstraint(
+                condition=Q(reason__in=RedactionReason.values), name="myaccount_redaction_reason_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Redaction of {self.field} in {self.source_code}/{self.source_record_id}"

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from townhall.core import personal_data
 from townhall.core.personal_data import ErasureAction, ErasureItem, Tables
+from townhall.myaccount.constants import SubjectAccessState
 from townhall.myaccount.models import (
     AddressChange,
     CommunicationPreferences,
@@ -23,6 +24,8 @@ from townhall.myaccount.models import (
     IdentityPin,
     IdentityVerification,
     ResidentProfile,
+    SubjectAccessRedaction,
+    SubjectAccessRequest,
     SuggestionOpened,
     TimelineFeed,
 )
@@ -194,6 +197,53 @@ class IdentityProvider(personal_data.PersonalDataProvider):
         ]
 
 
+SUBJECT_ACCESS_RETENTION = (
+    "The record of your requests for council records (when you asked, when and how we answered, and why "
+    "anything was withheld) is kept by our information governance team to show we met the law (UK GDPR "
+    "Art. 5(2) and 12); the copy of the records we sent you is deleted, and the records stay in the systems "
+    "that hold them."
+)
+
+
+class SubjectAccessProvider(personal_data.PersonalDataProvider):
+    """Requests for the records other council systems hold (subject access through the Citizen Index)."""
+
+    label = "Your requests for council records"
+    covers: ClassVar[tuple[str, ...]] = ("myaccount.SubjectAccessRequest.user",)
+
+    def collect(self, user: AbstractBaseUser) -> Tables:
+        requests = SubjectAccessRequest.objects.filter(user_id=user.pk).order_by("pk")
+        return {
+            "Requests for council records": personal_data.model_rows(requests, exclude=["decided_by_id"]),
+            "Information withheld from them": personal_data.model_rows(
+                SubjectAccessRedaction.objects.filter(request__user_id=user.pk).order_by("pk"),
+                exclude=["redacted_by_id"],
+            ),
+        }
+
+    def withheld(self) -> list[str]:
+        return ["which officers reviewed your requests for council records (the dates they did are included)"]
+
+    def erase(self, user: AbstractBaseUser) -> list[ErasureItem]:
+        requests = SubjectAccessRequest.objects.filter(user_id=user.pk)
+        # An open request cannot be answered to a closed account: it lapses.
+        requests.filter(state=SubjectAccessState.OPEN).update(state=SubjectAccessState.WITHDRAWN)
+        copies = requests.exclude(package={}).update(package={}, covering_note="")
+        kept = requests.count()
+        items = [ErasureItem(self.label, "Copies of council records we sent you", ErasureAction.DELETED, copies)]
+        if kept:
+            items.append(
+                ErasureItem(
+                    self.label,
+                    "Requests for council records (the information governance record)",
+                    ErasureAction.RETAINED,
+                    kept,
+                    SUBJECT_ACCESS_RETENTION,
+                )
+            )
+        return items
+
+
 def register() -> None:
     personal_data.register(
         DetailsProvider(),
@@ -203,9 +253,16 @@ def register() -> None:
         VolunteeringProvider(),
         DataRequestsProvider(),
         IdentityProvider(),
+        SubjectAccessProvider(),
     )
     personal_data.exempt(
         "myaccount.IdentityVerification.verified_by", "Names the officer who checked a resident's documents."
+    )
+    personal_data.exempt(
+        "myaccount.SubjectAccessRequest.decided_by", "Names the information governance officer who answered a request."
+    )
+    personal_data.exempt(
+        "myaccount.SubjectAccessRedaction.redacted_by", "Names the information governance officer who withheld a value."
     )
     personal_data.exempt(
         "myaccount.ErasureRequest.reviewed_by", "Names the information governance officer who reviewed a request."

@@ -31,4 +31,10 @@ urlpatterns = [
     path("your-data/", data_rights.data, name="data"),
     path("your-data/<int:export_id>/download/", data_rights.data_download, name="data_download"),
     path("your-data/erase/", data_rights.erase, name="erase"),
+    path("your-data/council-records/", data_rights.subject_access, name="subject_access"),
+    path(
+        "your-data/council-records/<int:request_id>/download/",
+        data_rights.subject_access_download,
+        name="subject_access_download",
+    ),
 ]

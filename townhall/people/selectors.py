@@ -402,3 +402,53 @@ def data_quality_corrections(*, start: dt.datetime, end: dt.datetime) -> tuple[i
     )
     days = [(c - d).total_seconds() / 86400 for d, c in spans if c is not None]
     return len(days), sum(days)
+
+
+# ---------------------------------------------------------------------------------------------
+# Subject access: what the council's systems hold about one citizen, for an information governance review
+
+
+@dataclass(frozen=True)
+class DisclosableField:
+    name: str  # the person field, e.g. "phone"
+    label: str
+    value: str  # as a reader sees it ("" when the source holds nothing)
+
+
+@dataclass(frozen=True)
+class DisclosableRecord:
+    """One source system's record of the citizen, as an officer reviews it before release."""
+
+    source_code: str
+    source_name: str
+    source_record_id: str
+    changed_at: dt.datetime
+    fields: tuple[DisclosableField, ...]
+
+
+def citizen_records_for_disclosure(*, citizen_id: str) -> list[DisclosableRecord]:
+    """The active source records of the citizen this id stands for now (merges followed), most trusted first.
+
+    For subject access only: the caller (MyAccount's information governance queue) audits
+    every showing. An id that no longer stands for an active citizen gives no records.
+    """
+    citizen = citizen_current(citizen_id)
+    if citizen is None:
+        return []
+    records = []
+    for record in citizen_source_records(citizen.citizen_id):
+        fields = []
+        for name in PERSON_FIELDS:
+            value = getattr(record, name)
+            shown = value.isoformat() if isinstance(value, dt.date) else str(value or "")
+            fields.append(DisclosableField(name=name, label=GOLDEN_FIELD_LABELS[name], value=shown))
+        records.append(
+            DisclosableRecord(
+                source_code=record.source_system.code,
+                source_name=record.source_system.name,
+                source_record_id=record.source_id,
+                changed_at=record.changed_at,
+                fields=tuple(fields),
+            )
+        )
+    return records

@@ -37,6 +37,14 @@ from townhall.myaccount.selectors.preferences import (
     profile_for,
     topic_allowed,
 )
+from townhall.myaccount.selectors.subject_access import (
+    access_subject_access_for_download,
+    linked_citizen_id,
+    subject_access_open_for,
+    subject_access_queue,
+    subject_access_recently_closed,
+    subject_access_requests_for,
+)
 from townhall.myaccount.selectors.timeline import (
     TimelineFilter,
     TimelineItem,
@@ -52,6 +60,7 @@ __all__ = [
     "TimelineFilter",
     "TimelineItem",
     "access_data_export_for_download",
+    "access_subject_access_for_download",
     "address_history",
     "consent_current_text",
     "consent_history",
@@ -72,10 +81,15 @@ __all__ = [
     "has_consent",
     "identity_pin_waiting",
     "identity_verified",
+    "linked_citizen_id",
     "postal_address_lines",
     "preferences_for",
     "profile_for",
     "resident_single_view",
+    "subject_access_open_for",
+    "subject_access_queue",
+    "subject_access_recently_closed",
+    "subject_access_requests_for",
     "suggestions_for",
     "timeline_feed_exists",
     "timeline_feed_owner",

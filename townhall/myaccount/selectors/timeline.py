@@ -19,9 +19,10 @@ from townhall.accounts.models import User
 from townhall.myaccount.constants import (
     SUGGESTION_WINDOW_DAYS,
     SUGGESTIONS_PER_PAGE,
+    SubjectAccessState,
     TimelineKind,
 )
-from townhall.myaccount.models import AddressChange, ConsentDecision, SuggestionOpened
+from townhall.myaccount.models import AddressChange, ConsentDecision, SubjectAccessRequest, SuggestionOpened
 from townhall.myaccount.selectors.preferences import preferences_for, profile_for
 from townhall.notify import selectors as notify_selectors
 from townhall.service_requests import selectors as request_selectors
@@ -151,6 +152,40 @@ def _details_items(user: User) -> list[TimelineItem]:
     ]
 
 
+def _data_request_items(user: User) -> list[TimelineItem]:
+    """Requests for the records other council systems hold: when asked, and when answered."""
+    items = []
+    url = reverse("myaccount:subject_access")
+    for sar in SubjectAccessRequest.objects.filter(user=user).order_by("-requested_at")[:SOURCE_LIMIT]:
+        items.append(
+            TimelineItem(
+                key=f"sar-{sar.pk}",
+                kind=TimelineKind.DATA_REQUEST,
+                at=sar.requested_at,
+                title=f"You asked for the records other council systems hold about you ({sar.reference})",
+                summary=f"We will reply by {sar.deadline:%-d %B %Y}.",
+                url=url,
+            )
+        )
+        if sar.decided_at is not None and sar.state in (SubjectAccessState.RELEASED, SubjectAccessState.REFUSED):
+            released = sar.state == SubjectAccessState.RELEASED
+            items.append(
+                TimelineItem(
+                    key=f"sar-{sar.pk}-{sar.state}",
+                    kind=TimelineKind.DATA_REQUEST,
+                    at=sar.decided_at,
+                    title=(
+                        f"Your council records are ready to download ({sar.reference})"
+                        if released
+                        else f"We refused your request for council records ({sar.reference})"
+                    ),
+                    summary="Reviewed by our information governance team.",
+                    url=url,
+                )
+            )
+    return items
+
+
 def suggestions_for(user: User, *, now: dt.datetime | None = None) -> list[TimelineItem]:
     """Recently fixed or closed public reports this resident may care about, with the reasons.
 
@@ -216,6 +251,7 @@ def timeline_for(*, user: User, only: TimelineFilter | None = None) -> list[Time
         TimelineKind.MESSAGE: _message_items,
         TimelineKind.CONSENT: _consent_items,
         TimelineKind.DETAILS: _details_items,
+        TimelineKind.DATA_REQUEST: _data_request_items,
         TimelineKind.SUGGESTION: suggestions_for,
     }
     items = [item for kind, source in sources.items() if kind in only.kinds for item in source(user)]

@@ -63,8 +63,9 @@ EXPORT_READY_SUBJECT = "Your data download is ready"
 
 CITIZEN_INDEX_NOTE = (
     "Records about you in other council systems (for example council tax, housing or social care), linked "
-    "through the Citizen Index, are not included automatically. Ask for them with a subject access request: "
-    "our information governance team reviews those records and sends them to you within one month."
+    "through the Citizen Index, are not included automatically. Ask for them on the 'Your data' page of your "
+    "account once your identity is confirmed: our information governance team reviews those records and "
+    "sends them to you within one month."
 )
 
 README_TEXT = """Your data from {council}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -21,7 +22,7 @@ from townhall.accounts.models import User
 from townhall.accounts.permissions import can_find_residents
 from townhall.audit.services import audit_record
 from townhall.myaccount import constants
-from townhall.myaccount.constants import IdentityMethod
+from townhall.myaccount.constants import IDENTITY_METHOD_CONFIDENCE, IdentityConfidence, IdentityMethod
 from townhall.myaccount.models import IdentityPin, IdentityVerification, ResidentProfile
 from townhall.myaccount.selectors import identity as identity_selectors
 from townhall.myaccount.selectors import preferences as preference_selectors
@@ -35,6 +36,16 @@ class IdentityError(ValueError):
     """The check cannot go ahead; the message says why, in words fit for the resident."""
 
 
+@dataclass(frozen=True)
+class ProvenIdentity:
+    """What an identity provider proved about the person: the name and date of birth it checked, and how well."""
+
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date
+    vot: str  # the vector of trust achieved, "P2" for medium confidence
+
+
 def _pin_digest(pin: str) -> str:
     return salted_hmac(_PIN_SALT, pin.strip().upper().replace(" ", "").replace("-", "")).hexdigest()
 
@@ -45,16 +56,23 @@ def _audit(*, acting_user: User, user: User, action: str, reason: str) -> None:
     )
 
 
-def _link_council_records(*, acting_user: User | None, user: User, method: IdentityMethod) -> None:
-    """Once verified, link the account to the citizen whose council records match its name, birth date and address."""
+def _link_council_records(
+    *, acting_user: User | None, user: User, method: IdentityMethod, proven: ProvenIdentity | None = None
+) -> None:
+    """Once verified, link the account to the citizen whose council records match its name, birth date and address.
+
+    A check that proved the name and date of birth (One Login) is matched with those, not
+    with what the account holder typed.
+    """
     profile = ResidentProfile.objects.filter(user=user).select_related("address__street").first()
     address = profile.address if profile is not None else None
+    date_of_birth = profile.date_of_birth if profile is not None else None
     people_services.account_citizen_link(
         acting_user=acting_user,
         user=user,
-        given_name=user.given_name,
-        family_name=user.family_name,
-        date_of_birth=profile.date_of_birth if profile is not None else None,
+        given_name=proven.given_name if proven is not None else user.given_name,
+        family_name=proven.family_name if proven is not None else user.family_name,
+        date_of_birth=proven.date_of_birth if proven is not None else date_of_birth,
         postcode=address.postcode if address is not None else "",
         address_lines=tuple(address.lines) if address is not None else (),
         verified_by=str(method),
@@ -136,7 +154,11 @@ def identity_pin_confirm(*, user: User, pin: str, now: dt.datetime | None = None
             wrong = IdentityError("The PIN is not right. Check the letter and try again." + suffix)
         else:
             verification = IdentityVerification.objects.create(
-                user=user, method=IdentityMethod.POSTAL_PIN, verified_at=now, evidence=letter.address_text
+                user=user,
+                method=IdentityMethod.POSTAL_PIN,
+                level=IDENTITY_METHOD_CONFIDENCE[IdentityMethod.POSTAL_PIN],
+                verified_at=now,
+                evidence=letter.address_text,
             )
             _audit(acting_user=user, user=user, action=constants.ACTION_IDENTITY_VERIFIED, reason="postal_pin")
             _link_council_records(acting_user=user, user=user, method=IdentityMethod.POSTAL_PIN)
@@ -153,8 +175,42 @@ def identity_verify_by_staff(*, acting_user: User, user: User, evidence: str) ->
     if not evidence:
         raise IdentityError("Enter what you checked")
     verification = IdentityVerification.objects.create(
-        user=user, method=IdentityMethod.STAFF_EVIDENCE, verified_by=acting_user, evidence=evidence[:300]
+        user=user,
+        method=IdentityMethod.STAFF_EVIDENCE,
+        level=IDENTITY_METHOD_CONFIDENCE[IdentityMethod.STAFF_EVIDENCE],
+        verified_by=acting_user,
+        evidence=evidence[:300],
     )
     _audit(acting_user=acting_user, user=user, action=constants.ACTION_IDENTITY_VERIFIED, reason="staff_evidence")
     _link_council_records(acting_user=acting_user, user=user, method=IdentityMethod.STAFF_EVIDENCE)
+    return verification
+
+
+# One Login's vector of trust for medium confidence (GPG 45 profile "P2"); nothing lower unlocks records.
+GOVUK_ONE_LOGIN_VOT = "P2"
+
+
+@transaction.atomic
+def identity_verify_by_govuk_one_login(*, user: User, proven: ProvenIdentity) -> IdentityVerification:
+    """GOV.UK One Login proved who the account holder is (its identity JWT was verified by accounts' OIDC adapter).
+
+    Recorded once: a later sign-in with the same proof returns the check already on file.
+    """
+    if proven.vot != GOVUK_ONE_LOGIN_VOT:
+        raise IdentityError("GOV.UK One Login could not confirm your identity to the level we need")
+    if not (proven.given_name.strip() and proven.family_name.strip()):
+        raise IdentityError("GOV.UK One Login did not send the name it checked")
+    existing = IdentityVerification.objects.filter(
+        user=user, method=IdentityMethod.GOVUK_ONE_LOGIN, revoked_at__isnull=True
+    ).first()
+    if existing is not None:
+        return existing
+    verification = IdentityVerification.objects.create(
+        user=user,
+        method=IdentityMethod.GOVUK_ONE_LOGIN,
+        level=IdentityConfidence.MEDIUM,
+        evidence=f"GOV.UK One Login identity, vector of trust {proven.vot}",
+    )
+    _audit(acting_user=user, user=user, action=constants.ACTION_IDENTITY_VERIFIED, reason="govuk_one_login")
+    _link_council_records(acting_user=user, user=user, method=IdentityMethod.GOVUK_ONE_LOGIN, proven=proven)
     return verification

@@ -22,6 +22,7 @@ from townhall.core.forms import PasswordConfirmationForm
 from townhall.core.personal_data import ErasureAction
 from townhall.myaccount import selectors, services
 from townhall.myaccount.constants import EXPORT_RETENTION_DAYS
+from townhall.myaccount.views.zip_response import zip_response
 
 
 def _resident(request: HttpRequest) -> User:
@@ -56,8 +57,54 @@ def data(request: HttpRequest) -> HttpResponse:
             "exports": selectors.data_exports_for(user=user),
             "pending": selectors.data_export_pending(user=user),
             "retention_days": EXPORT_RETENTION_DAYS,
+            **_council_records_context(user),
         },
     )
+
+
+def _council_records_context(user: User) -> dict[str, object]:
+    """May this account ask for records from other council systems, and is a request open?"""
+    return {
+        "identity_verified": selectors.identity_verified(user=user),
+        "citizen_linked": selectors.linked_citizen_id(user=user) is not None,
+        "open_request": selectors.subject_access_open_for(user=user),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@never_cache
+def subject_access(request: HttpRequest) -> HttpResponse:
+    """Records other council systems hold about me: ask for them (once verified), follow and download."""
+    user = _resident(request)
+    if request.method == "POST":
+        try:
+            sar = services.subject_access_request_create(acting_user=user, user=user)
+        except services.SubjectAccessError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, f"We have your request, reference {sar.reference}. We will reply by {sar.deadline:%-d %B %Y}."
+            )
+        return redirect("myaccount:subject_access")
+    return render(
+        request,
+        "myaccount/data/subject_access.html",
+        {"requests": selectors.subject_access_requests_for(user=user), **_council_records_context(user)},
+    )
+
+
+@require_GET
+@login_required
+@never_cache
+def subject_access_download(request: HttpRequest, request_id: int) -> HttpResponse:
+    user = _resident(request)
+    sar = selectors.access_subject_access_for_download(user=user, request_id=request_id)
+    if sar is None:
+        raise Http404("Page not found")
+    files = services.subject_access_package_files(sar=sar)
+    services.subject_access_downloaded(acting_user=user, sar=sar)
+    return zip_response(files, filename=f"council-records-{sar.reference}.zip")
 
 
 @require_GET

@@ -1,17 +1,35 @@
-"""/account/identity/: confirm who you are with a PIN posted to your address (the holder only)."""
+"""/account/identity/: confirm who you are with a PIN posted to your address, or with GOV.UK One Login
+(when the council has connected it for identity), the holder only."""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from townhall.myaccount import selectors, services
 from townhall.myaccount.forms import PinForm
 from townhall.myaccount.views.acting import account_context
+
+
+def _one_login_identity_links() -> list[tuple[str, str]]:
+    """(name, URL) of each sign-in provider configured for GOV.UK One Login identity: connect it to this account."""
+    providers: dict[str, dict[str, list[dict[str, Any]]]] = settings.SOCIALACCOUNT_PROVIDERS
+    apps = providers.get("openid_connect", {}).get("APPS", [])
+    query = urlencode({"process": "connect", "next": reverse("myaccount:identity")})
+    return [
+        (str(app["name"]), f"{reverse('openid_connect_login', kwargs={'provider_id': app['provider_id']})}?{query}")
+        for app in apps
+        if app.get("settings", {}).get("govuk_identity")
+    ]
 
 
 @require_http_methods(["GET", "POST"])
@@ -48,5 +66,6 @@ def identity(request: HttpRequest) -> HttpResponse:
             "verified": selectors.identity_verified(user=user),
             "waiting": selectors.identity_pin_waiting(user=user),
             "address_lines": selectors.postal_address_lines(user=user),
+            "one_login_links": _one_login_identity_links(),
         },
     )
