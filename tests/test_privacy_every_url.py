@@ -1043,6 +1043,11 @@ TABLE: dict[str, Row] = {
             ),
         ),
     ),
+    "opendata_uploads:staged": Row(
+        "a large upload being checked in the background: progress, then its version or report "
+        "(data stewards; tests/opendata/test_staged_uploads.py)",
+        (get(fixed("/staff/open-data/uploads/checking/00000000-0000-0000-0000-000000000004/"), FOR_OTHER_ROLES),),
+    ),
     "opendata_staff:list": Row(
         "open data back office: datasets by stage (drafters and stewards; tests/opendata/test_staff_pages.py)",
         (get(fixed("/staff/open-data/"), OPEN_DATA_BACK_OFFICE),),

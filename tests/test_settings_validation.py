@@ -455,6 +455,33 @@ def test_notify_numbers_must_be_whole_numbers(monkeypatch) -> None:
         config.read_notify(env_with(monkeypatch, NOTIFY_BATCH_SIZE="lots"))
 
 
+# --- open data upload sizes ----------------------------------------------------------------
+
+
+def test_open_data_upload_sizes_are_read_in_bytes(monkeypatch) -> None:
+    env = env_with(
+        monkeypatch, OPENDATA_BACKGROUND_VALIDATION_BYTES="1048576", OPENDATA_BACKGROUND_UPLOAD_MAX_BYTES="2000000"
+    )
+
+    assert config.read_opendata_upload_sizes(env) == {
+        "OPENDATA_BACKGROUND_VALIDATION_BYTES": 1048576,
+        "OPENDATA_BACKGROUND_UPLOAD_MAX_BYTES": 2000000,
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TOWNHALL_OPENDATA_UPLOAD_MAX_BYTES", "50MB", "must be a whole number of bytes"),
+        ("OPENDATA_BACKGROUND_UPLOAD_MAX_BYTES", "-1", "must be more than 0 bytes"),
+        ("OPENDATA_BACKGROUND_VALIDATION_BYTES", str(600 * 1024 * 1024), "must be below"),
+    ],
+)
+def test_open_data_upload_sizes_refuse_bad_values(monkeypatch, name: str, value: str, message: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match=message):
+        config.read_opendata_upload_sizes(env_with(monkeypatch, **{name: value}))
+
+
 # --- unit costs per channel (Insight) -------------------------------------------------
 
 

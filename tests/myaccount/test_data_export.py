@@ -50,7 +50,7 @@ from townhall.myaccount.models import (
     TimelineFeed,
 )
 from townhall.notify.models import Correspondence, OutboxMessage
-from townhall.opendata.models import ApiToken, ResourceVersion
+from townhall.opendata.models import ApiToken, ResourceVersion, StagedUpload
 from townhall.people.models import AccountCitizenLink
 from townhall.service_requests.models import (
     AreaAlert,
@@ -141,6 +141,9 @@ def expected_tables(subject: DataSubject) -> dict[tuple[str, str], list[dict[str
         ("Open data files you uploaded", "Open data file versions you uploaded"): ordered(
             ResourceVersion.objects.filter(created_by=user)
         ),
+        ("Large open data files you uploaded for checking", "Open data files checked in the background"): ordered(
+            StagedUpload.objects.filter(created_by=user), exclude=("problems",)
+        ),
         ("Your data requests", "Downloads of your data"): ordered(DataExport.objects.filter(user=user)),
         ("Your data requests", "Erasure requests"): ordered(
             ErasureRequest.objects.filter(user=user), exclude=("reviewed_by_id",)
@@ -226,6 +229,7 @@ def test_the_download_holds_every_row_the_database_holds_about_the_resident(
         ("Audit log", "Things council staff or the system did to your account"),
         ("Your open data API tokens", "Open data API tokens"),  # data stewards only; tests/opendata
         ("Open data files you uploaded", "Open data file versions you uploaded"),  # data stewards only
+        ("Large open data files you uploaded for checking", "Open data files checked in the background"),  # stewards
         # Needs a Citizen Index match; filled and checked in tests/myaccount/test_subject_access.py.
         ("Your requests for council records", "Requests for council records"),
         ("Your requests for council records", "Information withheld from them"),

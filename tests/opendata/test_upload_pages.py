@@ -17,29 +17,12 @@ from tests.opendata.ckan_fixtures import Catalogue
 from tests.service_requests.conftest import sign_in_with_mfa
 from townhall.accounts import services as account_services
 from townhall.accounts.constants import StaffRole
-from townhall.accounts.models import User
-from townhall.opendata import services
 from townhall.opendata.models import Resource, ResourceVersion
-from townhall.opendata.services import ResourceFields
 
 pytestmark = pytest.mark.django_db
 
 GOOD = b"id,name,amount\n1,Alice,10\n2,Bob,20\n"
 BAD = b"id,name,amount\n1,Alice,10\n2,Bob,lots\n=cmd,Eve,5\n"
-
-
-@pytest.fixture
-def resource(catalogue: Catalogue, data_steward: User) -> Resource:
-    return services.resource_create(
-        acting_user=data_steward,
-        dataset=catalogue.toilets,
-        fields=ResourceFields(name="Spend", upload=SimpleUploadedFile("spend.csv", GOOD)),
-    )
-
-
-@pytest.fixture
-def steward_client(client: Client, data_steward: User) -> Client:
-    return sign_in_with_mfa(client, data_steward)
 
 
 def _files(root: Path) -> set[Path]:

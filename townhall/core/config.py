@@ -412,6 +412,39 @@ def read_notify(env: environ.Env) -> dict[str, object]:
 
 _TILE_PLACEHOLDERS = ("{z}", "{x}", "{y}")
 
+OPENDATA_BYTE_SETTINGS = (
+    "TOWNHALL_OPENDATA_UPLOAD_MAX_BYTES",  # checked while the steward waits (opendata default 50 MB)
+    "OPENDATA_BACKGROUND_VALIDATION_BYTES",  # larger files are checked in the background (default 5 MB)
+    "OPENDATA_BACKGROUND_UPLOAD_MAX_BYTES",  # the largest file the background path takes (default 500 MB)
+)
+
+
+def read_opendata_upload_sizes(env: environ.Env) -> dict[str, int]:
+    """The open data upload sizes set in the environment, in bytes; the rest keep opendata's defaults.
+
+    Each must be a positive whole number, and the background threshold below the background limit.
+    """
+    found: dict[str, int] = {}
+    for name in OPENDATA_BYTE_SETTINGS:
+        raw = env.str(name, default="").strip()
+        if not raw:
+            continue
+        try:
+            value = int(raw)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name} must be a whole number of bytes; got {raw!r}.") from exc
+        if value <= 0:
+            raise ImproperlyConfigured(f"{name} must be more than 0 bytes; got {value}.")
+        found[name] = value
+    threshold = found.get("OPENDATA_BACKGROUND_VALIDATION_BYTES", 5 * 1024 * 1024)
+    limit = found.get("OPENDATA_BACKGROUND_UPLOAD_MAX_BYTES", 500 * 1024 * 1024)
+    if threshold >= limit:
+        raise ImproperlyConfigured(
+            f"OPENDATA_BACKGROUND_VALIDATION_BYTES ({threshold}) must be below "
+            f"OPENDATA_BACKGROUND_UPLOAD_MAX_BYTES ({limit})."
+        )
+    return found
+
 
 def read_map_tiles(env: environ.Env) -> tuple[str, str]:
     """The map tile server (Leaflet URL template) and its attribution, or ("", "") for no tiles.

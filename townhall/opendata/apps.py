@@ -12,9 +12,10 @@ class OpenDataConfig(AppConfig):
         # this hands them the function that enqueues it (as myaccount does).
         from townhall.opendata import personal_data, search_index, tasks
         from townhall.opendata.licences import ensure_standard_licences
-        from townhall.opendata.services import datastore
+        from townhall.opendata.services import datastore, staged
 
         datastore.datastore_load_scheduler_install(tasks.datastore_load_enqueue)
+        staged.staged_upload_scheduler_install(tasks.staged_upload_check_enqueue)
         personal_data.register()
         post_migrate.connect(ensure_standard_licences, sender=self, dispatch_uid="opendata-standard-licences")
         # A later migration that rebuilds a table on SQLite would drop the search triggers: put them back.

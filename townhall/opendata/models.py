@@ -195,6 +195,35 @@ class Dataset(models.Model):
         return self.name
 
 
+class DatasetSearchRow(models.Model):
+    """A dataset's row in PostgreSQL's full-text index (search_index.py owns the table; triggers keep it current).
+
+    Read-only, PostgreSQL only: package_search filters and sorts on these copies of the dataset's
+    own columns beside the tsvector it matches, so a search never joins the wide dataset table
+    for who may see a dataset, its publisher or licence, or its dates.
+    """
+
+    dataset = models.OneToOneField(
+        Dataset, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    name = models.CharField(max_length=100)
+    title = models.CharField(max_length=250)
+    state = models.CharField(max_length=20, choices=DatasetState.choices)
+    private = models.BooleanField()
+    scheduled_publication_at = models.DateTimeField(null=True)
+    publisher = models.ForeignKey(Publisher, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    licence = models.ForeignKey(Licence, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    metadata_created = models.DateTimeField()
+    metadata_modified = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "opendata_dataset_search"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Resource(models.Model):
     """A dcat:Distribution (CKAN's resource): a link, or a file uploaded to Townhall."""
 
@@ -258,6 +287,52 @@ class ResourceVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource} v{self.number}"
+
+
+class StagedUploadState(models.TextChoices):
+    QUEUED = "queued", "Waiting to be checked"
+    CHECKING = "checking", "Checking"
+    ACCEPTED = "accepted", "Published"
+    REJECTED = "rejected", "Not accepted"
+    FAILED = "failed", "Failed"
+
+
+class StagedUpload(models.Model):
+    """A large file waiting for, or done with, its validation in the background (services/staged.py).
+
+    The file sits in private staging storage only until it has been checked: accepted, it
+    becomes `version` (stored under the version's own path); refused or failed, it is deleted
+    and the report or the reason stays here for the steward's progress page.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="staged_uploads")
+    file = models.FileField(upload_to="opendata/staging/", blank=True, max_length=300)
+    filename = models.CharField(max_length=250)
+    size = models.PositiveBigIntegerField()
+    change_note = models.TextField(blank=True)
+    state = models.CharField(max_length=20, choices=StagedUploadState.choices, default=StagedUploadState.QUEUED)
+    rows_checked = models.PositiveBigIntegerField(default=0, help_text="Progress while checking.")
+    rows_expected = models.PositiveBigIntegerField(null=True, blank=True, help_text="About how many rows (CSV lines).")
+    problems = models.JSONField(default=list, blank=True, help_text="The refusal report (validation_report.Problem).")
+    truncated = models.BooleanField(default=False)
+    error = models.TextField(blank=True, help_text="Why checking failed (not the file's fault).")
+    version = models.ForeignKey(ResourceVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="opendata_staged_uploads"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_state_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (StagedUploadState.ACCEPTED, StagedUploadState.REJECTED, StagedUploadState.FAILED)
 
 
 class DatastoreTableState(models.TextChoices):

@@ -60,6 +60,23 @@ FIELDS: FieldMap = {
     "type": lambda value: Q() if value == "dataset" else Q(pk__in=[]),
 }
 MATCH_ALL = {"", "*:*", "*"}
+# The same fields for a search over the index rows (PostgreSQL, models.DatasetSearchRow): the columns copied
+# onto the row are read there, notes and version through the row's dataset; to-many fields keep their
+# Dataset paths, as each is its own `pk__in` subquery over Dataset (the row's key is the dataset's).
+# Exact tags, groups and formats are read from the row's facet arrays (GIN-indexed tags and themes).
+ROW_FIELDS: FieldMap = {
+    **FIELDS,
+    "notes": Field("dataset__notes", lookup="icontains"),
+    "version": Field("dataset__version"),
+    "groups": Field("themes__name", many=True, exact=lambda value: search_index.row_array_has("themes", value)),
+    "tags": Field("tags__name", many=True, exact=lambda value: search_index.row_array_has("tags", value)),
+    "res_format": Field(
+        "resources__format",
+        lookup="iexact",
+        many=True,
+        exact=lambda value: search_index.row_array_has("formats", value, ignore_case=True),
+    ),
+}
 
 
 def _free_text(term: str) -> Q:
@@ -76,17 +93,28 @@ def _positive_text(node: Node) -> list[str]:
     return []
 
 
-def relevance(*, q: str) -> RawSQL | None:
-    """The relevance score of `q`'s free text (higher first), or None when `q` has none."""
+def relevance(*, q: str, rows: bool = False) -> RawSQL | None:
+    """The relevance score of `q`'s free text (higher first), or None when `q` has none.
+
+    `rows`: for a query over the index rows (PostgreSQL, see `to_q`).
+    """
     if q.strip() in MATCH_ALL:
         return None
-    return search_index.relevance(_positive_text(parse(q)), vendor=connection.vendor)
+    terms = _positive_text(parse(q))
+    return search_index.row_relevance(terms) if rows else search_index.relevance(terms, vendor=connection.vendor)
 
 
-def to_q(*, q: str, fq: str) -> Q:
-    """One condition for `q` AND `fq`, both in the Solr subset (see solr_query)."""
+def to_q(*, q: str, fq: str, rows: bool = False) -> Q:
+    """One condition for `q` AND `fq`, both in the Solr subset (see solr_query).
+
+    For Dataset, or with `rows` for the full-text index rows (PostgreSQL's models.DatasetSearchRow),
+    where free text is a condition on the row's own document.
+    """
     condition = Q()
     for text in (q, fq):
         if text.strip() not in MATCH_ALL:
-            condition &= solr_to_q(text, fields=FIELDS, text_q=_free_text, model=Dataset)
+            if rows:
+                condition &= solr_to_q(text, fields=ROW_FIELDS, text_q=search_index.row_matches, model=Dataset)
+            else:
+                condition &= solr_to_q(text, fields=FIELDS, text_q=_free_text, model=Dataset)
     return condition

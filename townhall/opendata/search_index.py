@@ -30,7 +30,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import FloatField, Q
+from django.db.models import BooleanField, FloatField, Q, TextField
 from django.db.models.expressions import RawSQL
 
 CONFIG = "english"
@@ -70,6 +70,25 @@ _PG_FACET_VALUES = """
           WHERE dt.dataset_id = d.id),
     ARRAY(SELECT DISTINCT r.format FROM opendata_resource r WHERE r.dataset_id = d.id AND r.format > '')
 """
+# The dataset's own columns copied onto its index row (column, type), so that a search filters (who may see it,
+# publisher, licence, dates) and sorts on the row it matched, without joining the wide dataset table.
+_PG_COPIED = (
+    ("name", "varchar(100)"),
+    ("title", "varchar(250)"),
+    ("state", "varchar(20)"),
+    ("private", "boolean"),
+    ("scheduled_publication_at", "timestamptz"),
+    ("publisher_id", "uuid"),
+    ("licence_id", "bigint"),
+    ("metadata_created", "timestamptz"),
+    ("metadata_modified", "timestamptz"),
+)
+_COPIED_NAMES = ", ".join(column for column, _ in _PG_COPIED)
+_COPIED_FROM_NEW = ", ".join(f"{column} = NEW.{column}" for column, _ in _PG_COPIED)
+_COPIED_EXCLUDED = ", ".join(f"{column} = EXCLUDED.{column}" for column, _ in _PG_COPIED)
+# Dataset columns whose change needs no new tsvector: the trigger only copies them.
+_PG_COPIED_ONLY = "state, private, scheduled_publication_at, licence_id, metadata_created, metadata_modified"
+
 # Every table whose writes can change a search result or a facet count bumps the catalogue version.
 _PG_VERSIONED = (
     "opendata_dataset",
@@ -87,7 +106,14 @@ PG_INSTALL = [
         dataset_id uuid PRIMARY KEY, document tsvector NOT NULL,
         themes text[] NOT NULL DEFAULT '{}', tags text[] NOT NULL DEFAULT '{}',
         formats text[] NOT NULL DEFAULT '{}')""",
+    *(f"ALTER TABLE opendata_dataset_search ADD COLUMN IF NOT EXISTS {column} {kind}" for column, kind in _PG_COPIED),
     "CREATE INDEX IF NOT EXISTS opendata_dataset_search_document ON opendata_dataset_search USING gin (document)",
+    *(
+        f"CREATE INDEX IF NOT EXISTS opendata_dataset_search_{column} ON opendata_dataset_search ({column}, dataset_id)"
+        for column in ("metadata_modified", "metadata_created", "title", "name")
+    ),  # the sorts of a page without free text
+    "CREATE INDEX IF NOT EXISTS opendata_dataset_search_tags ON opendata_dataset_search USING gin (tags)",
+    "CREATE INDEX IF NOT EXISTS opendata_dataset_search_themes ON opendata_dataset_search USING gin (themes)",
     # The catalogue version: an append-only log of sequence values, one row per writing statement. Readers
     # see only committed rows, and a rolled-back write never hands its number to a later one.
     "CREATE SEQUENCE IF NOT EXISTS opendata_search_version_seq",
@@ -108,13 +134,20 @@ PG_INSTALL = [
     CREATE OR REPLACE FUNCTION opendata_dataset_search_refresh(targets uuid[]) RETURNS void LANGUAGE sql AS $$
         DELETE FROM opendata_dataset_search s WHERE s.dataset_id = ANY(targets)
             AND NOT EXISTS (SELECT 1 FROM opendata_dataset d WHERE d.id = s.dataset_id);
-        INSERT INTO opendata_dataset_search (dataset_id, document, themes, tags, formats)
-        SELECT d.id, {_PG_DOCUMENT}, {_PG_FACET_VALUES}
+        INSERT INTO opendata_dataset_search (dataset_id, document, themes, tags, formats, {_COPIED_NAMES})
+        SELECT d.id, {_PG_DOCUMENT}, {_PG_FACET_VALUES}, {", ".join(f"d.{column}" for column, _ in _PG_COPIED)}
         FROM opendata_dataset d JOIN opendata_publisher p ON p.id = d.publisher_id
         WHERE d.id = ANY(targets)
         ON CONFLICT (dataset_id) DO UPDATE SET document = EXCLUDED.document, themes = EXCLUDED.themes,
-            tags = EXCLUDED.tags, formats = EXCLUDED.formats;
+            tags = EXCLUDED.tags, formats = EXCLUDED.formats, {_COPIED_EXCLUDED};
     $$
+    """,
+    f"""
+    CREATE OR REPLACE FUNCTION opendata_dataset_search_copy() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE opendata_dataset_search SET {_COPIED_FROM_NEW} WHERE dataset_id = NEW.id;
+        RETURN NULL;
+    END $$
     """,
     """
     CREATE OR REPLACE FUNCTION opendata_dataset_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -154,6 +187,9 @@ PG_INSTALL = [
     "DROP TRIGGER IF EXISTS opendata_search_dataset ON opendata_dataset",
     """CREATE TRIGGER opendata_search_dataset AFTER INSERT OR DELETE OR UPDATE OF title, name, notes, publisher_id
        ON opendata_dataset FOR EACH ROW EXECUTE FUNCTION opendata_dataset_search_trigger()""",
+    "DROP TRIGGER IF EXISTS opendata_search_dataset_copy ON opendata_dataset",
+    f"""CREATE TRIGGER opendata_search_dataset_copy AFTER UPDATE OF {_PG_COPIED_ONLY} ON opendata_dataset
+       FOR EACH ROW EXECUTE FUNCTION opendata_dataset_search_copy()""",
     "DROP TRIGGER IF EXISTS opendata_search_dataset_truncate ON opendata_dataset",
     """CREATE TRIGGER opendata_search_dataset_truncate AFTER TRUNCATE ON opendata_dataset
        FOR EACH STATEMENT EXECUTE FUNCTION opendata_dataset_search_truncate()""",
@@ -195,6 +231,7 @@ PG_UNINSTALL = [
     "DROP TRIGGER IF EXISTS opendata_search_themes ON opendata_dataset_themes",
     "DROP TRIGGER IF EXISTS opendata_search_theme ON opendata_theme",
     "DROP TRIGGER IF EXISTS opendata_search_dataset ON opendata_dataset",
+    "DROP TRIGGER IF EXISTS opendata_search_dataset_copy ON opendata_dataset",
     "DROP TRIGGER IF EXISTS opendata_search_dataset_truncate ON opendata_dataset",
     "DROP TRIGGER IF EXISTS opendata_search_tags ON opendata_dataset_tags",
     "DROP TRIGGER IF EXISTS opendata_search_resource ON opendata_resource",
@@ -202,6 +239,7 @@ PG_UNINSTALL = [
     "DROP TRIGGER IF EXISTS opendata_search_publisher ON opendata_publisher",
     "DROP FUNCTION IF EXISTS opendata_dataset_search_trigger()",
     "DROP FUNCTION IF EXISTS opendata_dataset_search_truncate()",
+    "DROP FUNCTION IF EXISTS opendata_dataset_search_copy()",
     "DROP FUNCTION IF EXISTS opendata_dataset_search_refresh(uuid[])",
     "DROP TABLE IF EXISTS opendata_dataset_search",
 ]
@@ -384,6 +422,50 @@ def matches(term: str, *, vendor: str) -> Q:
     )
 
 
+ROW_TABLE = "opendata_dataset_search"
+
+
+def row_matches(term: str) -> Q:
+    """PostgreSQL, for searches over the index rows themselves (models.DatasetSearchRow): one free-text term.
+
+    The same terms as `matches`, as a condition on the row's own document rather than a subquery.
+    """
+    query = None if _only_stop_words(term) else _pg_query(term)
+    if query is None:
+        return Q()
+    sql, params = query
+    return Q(RawSQL(f'"{ROW_TABLE}"."document" @@ {sql}', params, output_field=BooleanField()))
+
+
+def row_array_has(column: str, value: str, *, ignore_case: bool = False) -> Q:
+    """PostgreSQL, over the index rows: the row's `column` array (themes, tags, formats) holds `value`."""
+    if column not in ("themes", "tags", "formats"):
+        raise ValueError(column)
+    if ignore_case:
+        sql = f'EXISTS (SELECT 1 FROM unnest("{ROW_TABLE}"."{column}") AS v (name) WHERE upper(v.name) = upper(%s))'
+    else:
+        sql = f'"{ROW_TABLE}"."{column}" @> ARRAY[%s]::text[]'
+    return Q(RawSQL(sql, [value], output_field=BooleanField()))
+
+
+def row_relevance(terms: list[str]) -> RawSQL | None:
+    """PostgreSQL, over the index rows: `relevance` read from the matched row itself (no correlated subquery)."""
+    parts = [query for query in map(_pg_query, terms) if query is not None]
+    if not parts:
+        return None
+    tsquery = " || ".join(f"({sql})" for sql, _ in parts)
+    params = [param for _, values in parts for param in values]
+    return RawSQL(f'ts_rank("{ROW_TABLE}"."document", {tsquery})', params, output_field=FloatField())
+
+
+def row_facet_values() -> dict[str, RawSQL]:
+    """The facet arrays of the index row, as annotations for the query pg_count_and_facets reads."""
+    return {
+        f"facet_{column}": RawSQL(f'"{ROW_TABLE}"."{column}"', [], output_field=TextField())
+        for column in ("themes", "tags", "formats")
+    }
+
+
 def relevance(terms: list[str], *, vendor: str) -> RawSQL | None:
     """How well each dataset matches any of `terms` (higher is better), for `sort=score desc`; None without terms.
 
@@ -449,8 +531,9 @@ def pg_count_and_facets(
 ) -> tuple[int, dict[str, list[tuple[str, str, int]]], list[str]]:
     """PostgreSQL: how many datasets `found` selects, their facets and a page of ids, in one statement.
 
-    `found` is SQL with its parameters selecting (id, publisher_id, licence_id, position) of the found
-    datasets (position: 1, 2, … in the result order), read once into a materialised CTE. Each facet is
+    `found` is SQL with its parameters selecting (id, publisher_id, licence_id, position, themes, tags,
+    formats) of the found datasets (position: 1, 2, … in the result order; the arrays from their index
+    rows, see `row_facet_values`), read once into a materialised CTE. Each facet is
     (name, label, count) by count, then name, at most `limit` (None: all). `page` (start, rows) asks
     for the ids at those positions, in order.
     """
@@ -469,9 +552,8 @@ def pg_count_and_facets(
     limit_sql = "" if limit is None else f"WHERE field IN ('{_COUNT}', '{_PAGE}') OR rank <= %s"
     statement = f"""
         WITH found AS MATERIALIZED (
-            SELECT f.id, f.position, f.publisher_id, f.licence_id, s.themes, s.tags, s.formats
-            FROM ({sql}) AS f (id, publisher_id, licence_id, position)
-            LEFT JOIN opendata_dataset_search s ON s.dataset_id = f.id
+            SELECT f.id, f.position, f.publisher_id, f.licence_id, f.themes, f.tags, f.formats
+            FROM ({sql}) AS f (id, publisher_id, licence_id, position, themes, tags, formats)
         )
         SELECT field, name, label, count FROM (
             SELECT *, row_number() OVER (PARTITION BY field ORDER BY count DESC, name) AS rank FROM ({ranked}) c

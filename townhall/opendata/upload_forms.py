@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from frictionless import Field
 
+from townhall.opendata.services.staged import background_upload_max_bytes, background_validation_bytes
 from townhall.opendata.services.versions import upload_max_bytes
 
 TYPE_CHOICES = [
@@ -52,6 +53,20 @@ class UploadForm(forms.Form):
         self.fields["file"].help_text = (
             f"CSV and Excel (XLSX) files are checked against the file's schema before anything is saved. "
             f"Other files (PDF, GeoJSON, ZIP and so on) are kept as they are. Up to {limit} MB."
+        )
+
+
+class VersionUploadForm(UploadForm):
+    """A new version of an existing file: large files are checked in the background, so the limit is higher."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        background = background_validation_bytes() // (1024 * 1024)
+        limit = background_upload_max_bytes() // (1024 * 1024)
+        self.fields["file"].help_text = (
+            f"CSV and Excel (XLSX) files are checked against the file's schema before anything is saved. "
+            f"Other files (PDF, GeoJSON, ZIP and so on) are kept as they are. Up to {limit} MB; files over "
+            f"{background} MB are checked in the background and you can follow the check on its own page."
         )
 
 

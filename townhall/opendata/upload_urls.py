@@ -1,4 +1,5 @@
-"""/staff/open-data/uploads/: new files and versions, validation reports, Table Schemas (data stewards)."""
+"""/staff/open-data/uploads/: new files and versions, large files being checked, validation reports, Table Schemas
+(data stewards)."""
 
 from django.urls import path
 
@@ -13,4 +14,5 @@ urlpatterns = [
     path("resource/<uuid:resource_id>/version/<int:number>/", upload_views.version_detail, name="version"),
     path("resource/schema/<uuid:resource_id>/", upload_views.schema_edit, name="schema"),
     path("report/<uuid:token>/", upload_views.report_download, name="report"),
+    path("checking/<uuid:staged_id>/", upload_views.staged_detail, name="staged"),
 ]

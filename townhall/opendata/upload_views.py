@@ -1,5 +1,8 @@
 """/staff/open-data/uploads/: stewards upload new versions of files, read why a file was refused, edit schemas.
 
+Files above services.staged.background_validation_bytes() are checked in the background:
+the steward is sent to the upload's progress page (`staged_detail`) instead of waiting.
+
 Data stewards and administrators only (others get 404, as across /staff/); the
 StaffAreaMiddleware has already required sign-in with MFA. No personal data is shown.
 
@@ -24,11 +27,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from townhall.accounts.constants import StaffRole
 from townhall.accounts.permissions import staff_role_required
 from townhall.opendata import services
-from townhall.opendata.models import Resource
+from townhall.opendata.models import Resource, StagedUploadState
 from townhall.opendata.selectors import versions as version_selectors
 from townhall.opendata.services import ResourceFields
+from townhall.opendata.services import staged as staged_services
 from townhall.opendata.services import versions as version_services
-from townhall.opendata.upload_forms import NewResourceForm, SchemaForm, UploadForm
+from townhall.opendata.upload_forms import NewResourceForm, SchemaForm, UploadForm, VersionUploadForm
 from townhall.opendata.validation_report import Problem, report_csv, shown_cell, summary
 
 SESSION_KEY = "opendata_upload_reports"
@@ -44,12 +48,15 @@ def _resource_or_404(resource_id: uuid.UUID) -> Resource:
     return resource
 
 
-def _keep_report(request: HttpRequest, filename: str, rejected: version_services.UploadRejectedError) -> str:
-    """Put the report (never the file) in the session; the key it is kept under."""
+def _keep_report(
+    request: HttpRequest, filename: str, rejected: version_services.UploadRejectedError, *, token: str | None = None
+) -> str:
+    """Put the report (never the file) in the session; the key it is kept under (`token`, or a random one)."""
     reports: dict[str, Any] = dict(request.session.get(SESSION_KEY, {}))
+    token = token or str(uuid.uuid4())  # random, and the shape staff URLs end with
+    reports.pop(token, None)
     while len(reports) >= REPORTS_KEPT:
         reports.pop(next(iter(reports)))
-    token = str(uuid.uuid4())  # random, and the shape staff URLs end with
     reports[token] = {
         "filename": filename[:200],
         "problems": [{**problem.as_dict(), "cell": shown_cell(problem.cell)} for problem in rejected.problems],
@@ -60,13 +67,13 @@ def _keep_report(request: HttpRequest, filename: str, rejected: version_services
 
 
 def _report_context(
-    request: HttpRequest, filename: str, rejected: version_services.UploadRejectedError
+    request: HttpRequest, filename: str, rejected: version_services.UploadRejectedError, *, token: str | None = None
 ) -> dict[str, Any]:
     return {
         "problems": rejected.problems,
         "truncated": rejected.truncated,
         "report_summary": summary(rejected.problems, truncated=rejected.truncated),
-        "report_token": _keep_report(request, filename, rejected),
+        "report_token": _keep_report(request, filename, rejected, token=token),
         "rejected_filename": filename,
     }
 
@@ -83,10 +90,12 @@ def upload_index(request: HttpRequest) -> HttpResponse:
 def resource_upload(request: HttpRequest, resource_id: uuid.UUID) -> HttpResponse:
     """A new file for a resource: its next version, or the report of why it was refused (nothing stored)."""
     resource = _resource_or_404(resource_id)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = VersionUploadForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"resource": resource, "form": form}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        if staged_services.needs_background(upload.size):
+            return _stage(request, resource, form, context)
         try:
             version = version_services.resource_file_upload(
                 acting_user=request.user,
@@ -105,6 +114,58 @@ def resource_upload(request: HttpRequest, resource_id: uuid.UUID) -> HttpRespons
             messages.success(request, f"Version {version.number} of {resource} is published.")
             return redirect("opendata_uploads:version", resource_id=resource.pk, number=version.number)
     return render(request, "opendata/uploads/upload.html", context)
+
+
+def _stage(request: HttpRequest, resource: Resource, form: UploadForm, context: dict[str, Any]) -> HttpResponse:
+    """A large file: staged and checked in the background; the steward follows it on its progress page."""
+    upload = form.cleaned_data["file"]
+    try:
+        staged = staged_services.staged_upload_create(
+            acting_user=request.user,
+            resource=resource,
+            upload=upload,
+            filename=upload.name or "",
+            change_note=form.cleaned_data["change_note"],
+        )
+    except version_services.UploadRejectedError as rejected:  # too large or empty: about the whole file
+        for problem in rejected.problems:
+            form.add_error("file", problem.message)
+    except ValidationError as error:
+        for message in error.messages:
+            form.add_error("file", message)
+    else:
+        return redirect("opendata_uploads:staged", staged_id=staged.pk)
+    return render(request, "opendata/uploads/upload.html", context)
+
+
+@stewards_only
+@require_GET
+def staged_detail(request: HttpRequest, staged_id: uuid.UUID) -> HttpResponse:
+    """A large file being checked in the background: rows checked so far, then its version or its report.
+
+    The page refreshes its progress panel with htmx every few seconds (a plain Refresh link
+    without JavaScript); once checking ends, htmx is told to load the whole page again.
+    """
+    staged = version_selectors.staged_upload(staged_id=staged_id)
+    if staged is None:
+        raise Http404("No such upload")
+    from_htmx = request.headers.get("HX-Request") == "true"
+    if staged.state == StagedUploadState.ACCEPTED and staged.version is not None:
+        url = reverse("opendata_uploads:version", args=[staged.resource_id, staged.version.number])
+        messages.success(request, f"Version {staged.version.number} of {staged.resource} is published.")
+        if from_htmx:
+            return HttpResponse(headers={"HX-Redirect": url})
+        return redirect(url)
+    if from_htmx and staged.finished:
+        return HttpResponse(headers={"HX-Refresh": "true"})
+    context: dict[str, Any] = {"staged": staged, "resource": staged.resource}
+    if staged.state == StagedUploadState.REJECTED:
+        rejected = version_services.UploadRejectedError(
+            staged_services.staged_problems(staged), truncated=staged.truncated
+        )
+        context.update(_report_context(request, staged.filename, rejected, token=str(staged.pk)))
+    template = "opendata/uploads/_staged_progress.html" if from_htmx else "opendata/uploads/staged.html"
+    return render(request, template, context)
 
 
 @stewards_only

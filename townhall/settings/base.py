@@ -210,6 +210,8 @@ CRISPY_TEMPLATE_PACK = "gds"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Outbox delivery (townhall/notify/README.md): NOTIFY_* variables override notify's defaults.
 globals().update(config.read_notify(env))
+# Open data upload sizes (townhall/opendata/README.md, "Versions and validation"), in bytes.
+globals().update(config.read_opendata_upload_sizes(env))
 
 # Rate limits (allauth) live in the cache: the database cache works across processes with no
 # extra service; set CACHE_URL=redis://... in production for speed.

@@ -13,7 +13,14 @@ from typing import Any
 from django.db.models import Prefetch
 
 from townhall.opendata import ckan_shapes
-from townhall.opendata.models import Dataset, DatasetState, DatastoreTable, Resource, ResourceVersion
+from townhall.opendata.models import (
+    Dataset,
+    DatasetState,
+    DatastoreTable,
+    Resource,
+    ResourceVersion,
+    StagedUpload,
+)
 from townhall.opendata.selectors import AnyUser, resource_for_show
 
 
@@ -194,3 +201,8 @@ def datastore_state(*, version: ResourceVersion) -> LoadState | None:
         table.error,
         finished=table.state in ("active", "failed"),
     )
+
+
+def staged_upload(*, staged_id: uuid.UUID) -> StagedUpload | None:
+    """A large upload being (or done being) checked in the background, for the steward's progress page."""
+    return StagedUpload.objects.select_related("resource__dataset", "version").filter(pk=staged_id).first()

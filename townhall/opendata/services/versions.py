@@ -21,7 +21,7 @@ import json
 import mimetypes
 import posixpath
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -123,7 +123,7 @@ def upload_max_bytes() -> int:
     return int(getattr(settings, "TOWNHALL_OPENDATA_UPLOAD_MAX_BYTES", UPLOAD_MAX_BYTES))
 
 
-def _require_steward(acting_user: Actor) -> None:
+def require_steward(acting_user: Actor) -> None:
     if acting_user is not None and not can_manage_datasets(acting_user):
         raise PermissionDenied("Only data stewards can change datasets.")
 
@@ -132,9 +132,8 @@ def _file_problem(message: str) -> UploadRejectedError:
     return UploadRejectedError([Problem(row=None, field="", cell="", message=message)])
 
 
-def _read(content: bytes | IO[bytes]) -> bytes:
+def _read(content: bytes | IO[bytes], limit: int) -> bytes:
     """The whole file, refusing one over the limit without reading much past it."""
-    limit = upload_max_bytes()
     if isinstance(content, bytes):
         data = content
     else:
@@ -148,7 +147,7 @@ def _read(content: bytes | IO[bytes]) -> bytes:
     return data
 
 
-def _clean_filename(filename: str) -> str:
+def clean_filename(filename: str) -> str:
     name = posixpath.basename(filename.replace("\\", "/")).strip()
     if not name or name in (".", ".."):
         raise _file_problem("The file has no name.")
@@ -250,14 +249,27 @@ def _rows(table: TableResource) -> list[tuple[str, ...]]:
     return rows
 
 
-def _tabular_check(data: bytes, table_format: str, schema: dict[str, Any] | None) -> tuple[dict[str, Any], list]:
-    """(the schema used, the rows as text); UploadRejectedError with the report when the file does not fit it."""
+def _tabular_check(
+    data: bytes, table_format: str, schema: dict[str, Any] | None, on_row: Callable[[int], None] | None = None
+) -> tuple[dict[str, Any], list]:
+    """(the schema used, the rows as text); UploadRejectedError with the report when the file does not fit it.
+
+    `on_row` is told how many rows have been validated so far, after each row (for progress).
+    """
+    counted = 0
+
+    def _row_checked(row: Any) -> None:  # Frictionless passes each row; only their number matters here
+        nonlocal counted
+        counted += 1
+        if on_row is not None:
+            on_row(counted)
+
     try:
         table = _table(data, table_format, schema)
         if schema is None:
             table.infer()
             schema = table.schema.to_descriptor()
-        report = table.validate(limit_errors=REPORT_LIMIT)
+        report = table.validate(limit_errors=REPORT_LIMIT, on_row=_row_checked if on_row is not None else None)
     except FrictionlessException as error:
         raise _file_problem(f"The file could not be read as {table_format.upper()}: {error.error.message}") from None
     if not report.valid:
@@ -267,15 +279,22 @@ def _tabular_check(data: bytes, table_format: str, schema: dict[str, Any] | None
 
 
 def upload_check(
-    *, resource: Resource, filename: str, content: bytes | IO[bytes], table_schema: dict[str, Any] | None = None
+    *,
+    resource: Resource,
+    filename: str,
+    content: bytes | IO[bytes],
+    table_schema: dict[str, Any] | None = None,
+    max_bytes: int | None = None,
+    on_row: Callable[[int], None] | None = None,
 ) -> CheckedFile:
     """Read and validate a file for `resource` without storing anything. UploadRejectedError when it is not accepted.
 
     Tabular files are validated against `table_schema` if given, else the resource's
-    schema, else one inferred from the file itself (the first upload).
+    schema, else one inferred from the file itself (the first upload). `max_bytes` replaces
+    the upload limit (the background path's larger one); `on_row` follows validation row by row.
     """
-    name = _clean_filename(filename)
-    data = _read(content)
+    name = clean_filename(filename)
+    data = _read(content, upload_max_bytes() if max_bytes is None else max_bytes)
     file_format, mimetype, table_format = sniff(name, data)
     schema: dict[str, Any] | None = None
     rows = None
@@ -285,7 +304,7 @@ def upload_check(
             problems = schema_problems(wanted)
             if problems:
                 raise ValidationError({"table_schema": problems})
-        schema, rows = _tabular_check(data, table_format, wanted)
+        schema, rows = _tabular_check(data, table_format, wanted, on_row)
     return CheckedFile(
         filename=name,
         content=data,
@@ -415,13 +434,35 @@ def resource_file_upload(
     table_schema: dict[str, Any] | None = None,
 ) -> ResourceVersion:
     """A new file for an existing resource: validated, then its next version. UploadRejectedError stores nothing."""
-    _require_steward(acting_user)
+    require_steward(acting_user)
     checked = upload_check(resource=resource, filename=filename, content=content, table_schema=table_schema)
+    version = checked_file_publish(
+        acting_user=acting_user, resource=resource, checked=checked, change_note=change_note, table_schema=table_schema
+    )
+    resource.refresh_from_db()
+    return version
+
+
+def checked_file_publish(
+    *,
+    acting_user: Actor,
+    resource: Resource,
+    checked: CheckedFile,
+    change_note: str = "",
+    table_schema: dict[str, Any] | None = None,
+    max_bytes: int | None = None,
+) -> ResourceVersion:
+    """Store a file upload_check passed as the resource's next version, in one transaction, audited.
+
+    If the resource's schema changed while the file was being checked, it is checked again
+    against the new one first (`max_bytes` as for the first check).
+    """
     with transaction.atomic():
         locked = Resource.objects.select_for_update().get(pk=resource.pk)
         if table_schema is None and locked.table_schema != resource.table_schema:
-            # The schema changed while the file was being checked: check again against the new one.
-            checked = upload_check(resource=locked, filename=filename, content=checked.content)
+            checked = upload_check(
+                resource=locked, filename=checked.filename, content=checked.content, max_bytes=max_bytes
+            )
         version = version_record(acting_user=acting_user, resource=locked, checked=checked, change_note=change_note)
         Dataset.objects.filter(pk=locked.dataset_id).update(metadata_modified=version.created_at)
         audit_record(
@@ -431,7 +472,6 @@ def resource_file_upload(
             object_id=str(locked.pk),
             reason=f"Version {version.number}.",
         )
-    resource.refresh_from_db()
     return version
 
 
@@ -448,7 +488,7 @@ def resource_schema_update(*, acting_user: Actor, resource: Resource, table_sche
     The schema must be valid Table Schema, name exactly the current file's columns in order,
     and the current file must pass it; later uploads are validated against it.
     """
-    _require_steward(acting_user)
+    require_steward(acting_user)
     with transaction.atomic():
         locked = Resource.objects.select_for_update().get(pk=resource.pk)
         header = _current_header(locked)
