@@ -9,7 +9,7 @@ TOWNHALL := $(BIN)/townhall
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help run test lint fmt demo-reset lock browser pdf-libs serve-prod-check clean
+.PHONY: help run test lint fmt demo-reset lock browser java pdf-libs serve-prod-check clean
 
 help: ## List the commands
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -38,7 +38,7 @@ run: $(VENV)/.installed-run pdf-libs ## Install, migrate, load the demo borough 
 	$(TOWNHALL) demo logins
 	$(TOWNHALL) serve
 
-test: $(VENV)/.installed-dev browser pdf-libs ## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL)
+test: $(VENV)/.installed-dev browser java pdf-libs ## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 browser: ## Install Debian Chromium for browser tests when missing (needs root)
@@ -49,6 +49,15 @@ browser: ## Install Debian Chromium for browser tests when missing (needs root)
 	    || { echo "Could not install chromium."; [ -z "$$CI" ] || exit 1; }; \
 	elif [ -n "$$CI" ]; then echo "CI: $(CHROMIUM) is missing and cannot be installed without root." >&2; exit 1; \
 	else echo "Chromium is not installed and cannot be installed here: browser tests will be skipped."; fi
+
+java: ## Install a Java runtime for the Spark linkage test when missing (needs root)
+	@if command -v java >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "Installing a Java runtime for the Spark linkage test..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null) \
+	    || { echo "Could not install Java."; [ -z "$$CI" ] || exit 1; }; \
+	elif [ -n "$$CI" ]; then echo "CI: java is missing and cannot be installed without root." >&2; exit 1; \
+	else echo "Java is not installed: the Spark linkage test will be skipped."; fi
 
 pdf-libs: ## Install Pango and a font for letters as PDF (WeasyPrint) when missing (needs root)
 	@if /sbin/ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' && [ -d /usr/share/fonts/truetype/liberation ]; then exit 0; fi; \

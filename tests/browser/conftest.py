@@ -27,6 +27,7 @@ from django.core.cache import cache
 from playwright.sync_api import BrowserContext, Request, Response
 
 from tests.browser import support
+from tests.ci import under_ci
 from tests.conftest import TEST_PASSWORD
 from townhall.accounts import services as account_services
 from townhall.accounts.constants import StaffRole
@@ -55,11 +56,6 @@ ACTION_TIMEOUT_MS = 10_000
 NAVIGATION_TIMEOUT_MS = 20_000
 # Schemes that never touch the network.
 LOCAL_SCHEMES = frozenset({"data", "blob", "about"})
-
-
-def under_ci() -> bool:
-    """True when the CI variable is set to anything but an explicit "no"."""
-    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -43,9 +43,20 @@ SCENARIO = [
     ("home-susan-2", "waste", "Susan", "Pemberton", "", "7 Weir Street", "NQ1 1AF", "sue.p@example.org", ""),
     ("home-alan", "council_tax", "Alan", "Pemberton", "1958-09-30", "7 Weir Street", "NQ1 1AF", "", ""),
     ("home-lucy", "housing", "Lucy", "Pemberton", "1990-06-01", "7 Weir Street", "NQ1 1AF", "", ""),
+    # First and second address lines swapped between systems (line 2 is in SCENARIO_LINE_2).
+    ("lines-1", "housing", "Winifred", "Ashdown", "1952-10-02", "9 Cooper's Yard", "NQ1 1AJ", "", ""),
+    ("lines-2", "council_tax", "Winifred", "Ashdown", "1952-10-02", "9 Old Brewery", "NQ1 1AJ", "", ""),
+    # Twins again, one record with a slip in the surname: the surname no longer agrees.
+    ("twin-c", "housing", "Oliver", "Blackthorne", "2010-08-08", "6 Kiln Lane", "NQ1 1AK", "", ""),
+    ("twin-d", "adult_social_care", "Harry", "Blakcthorne", "2010-08-08", "6 Kiln Lane", "NQ1 1AK", "", ""),
+    # Spouses whose names differ by one letter (Gary and Mary), his date of birth unknown.
+    ("spouse-gary", "council_tax", "Gary", "Fothergill", "", "15 Weir Street", "NQ1 1AL", "", ""),
+    ("spouse-mary", "housing", "Mary", "Fothergill", "1966-04-12", "15 Weir Street", "NQ1 1AL", "", ""),
     # Someone who appears once.
     ("alone", "housing", "Cuthbert", "Zillingham", "1939-12-12", "1 Ferry Steps", "NQ1 1AG", "", ""),
 ]
+
+SCENARIO_LINE_2 = {"lines-1": "Old Brewery", "lines-2": "Cooper's Yard"}
 
 
 def _write_csv(path: Path, rows: list[dict[str, str]], header: list[str] = HEADER) -> Path:
@@ -63,7 +74,19 @@ def _scenario_rows() -> list[dict[str, str]]:
             dict(
                 zip(
                     HEADER,
-                    (record_id, source, given, surname, dob, line_1, "", "Quayside", postcode, email, phone),
+                    (
+                        record_id,
+                        source,
+                        given,
+                        surname,
+                        dob,
+                        line_1,
+                        SCENARIO_LINE_2.get(record_id, ""),
+                        "Quayside",
+                        postcode,
+                        email,
+                        phone,
+                    ),
                     strict=True,
                 )
             )
@@ -122,7 +145,13 @@ def test_singletons_have_empty_probability_and_linked_records_a_probability_abov
 
 @pytest.mark.parametrize(
     ("first", "second"),
-    [("nick-1", "nick-2"), ("typo-1", "typo-2"), ("swap-1", "swap-2"), ("home-susan-1", "home-susan-2")],
+    [
+        ("nick-1", "nick-2"),
+        ("typo-1", "typo-2"),
+        ("swap-1", "swap-2"),
+        ("home-susan-1", "home-susan-2"),
+        ("lines-1", "lines-2"),
+    ],
 )
 def test_duplicates_end_in_one_cluster(scenario, first: str, second: str) -> None:
     clusters = _cluster_of(scenario[1])
@@ -134,10 +163,16 @@ def test_twins_stay_apart(scenario) -> None:
     assert clusters["twin-a"] != clusters["twin-b"]
 
 
+def test_twins_stay_apart_when_a_surname_is_mistyped(scenario) -> None:
+    clusters = _cluster_of(scenario[1])
+    assert clusters["twin-c"] != clusters["twin-d"]
+
+
 def test_household_members_stay_apart(scenario) -> None:
     clusters = _cluster_of(scenario[1])
     people = {clusters["home-susan-1"], clusters["home-alan"], clusters["home-lucy"]}
     assert len(people) == 3
+    assert clusters["spouse-gary"] != clusters["spouse-mary"]
 
 
 def test_a_lower_threshold_links_more(scenario, tmp_path: Path) -> None:

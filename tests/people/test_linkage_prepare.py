@@ -106,6 +106,29 @@ def test_street_abbreviations_are_written_in_full() -> None:
     assert rows[2]["street"] == "mill road"
 
 
+def test_swapped_address_lines_have_the_same_words() -> None:
+    rows = _prepare(
+        address_line_1=["9 Cooper's Yard", "9 Old Brewery", "9 Old Brewery"],
+        address_line_2=["Old Brewery", "Cooper's Yard", None],
+    )
+    assert rows[0]["address_words"] == rows[1]["address_words"]
+    assert rows[2]["address_words"] != rows[1]["address_words"]
+
+
+def test_household_and_twin_keys() -> None:
+    rows = _prepare(
+        surname=["Blackthorne", "Blackthorne", None],
+        date_of_birth=["2010-08-08", "", "2010-08-08"],
+        address_line_1=["6 Kiln Lane", "6 Kiln Lane", "6 Kiln Lane"],
+    )
+    assert rows[0]["surname_address_key"] == rows[1]["surname_address_key"]
+    assert rows[0]["birth_address_key"] == rows[2]["birth_address_key"]
+    assert rows[0]["surname_birth_key"] != rows[0]["surname_address_key"]
+    assert pd.isna(rows[1]["birth_address_key"])
+    assert pd.isna(rows[1]["surname_birth_key"])
+    assert pd.isna(rows[2]["surname_address_key"])
+
+
 @pytest.mark.parametrize(
     ("name", "code"),
     [

@@ -75,7 +75,7 @@ def connect(*, threads: int | None = None, memory_limit: str | None = None) -> d
     return con
 
 
-def _quiet_splink() -> None:
+def quiet_splink() -> None:
     # Splink logs every SQL stage at INFO; the command has its own progress bar.
     # Its warnings (e.g. a level never seen in training) are expected on sparse extracts.
     for name in ("splink", "splink.internals"):
@@ -108,7 +108,7 @@ def link_records(
     prepared = prepare_records(con, input_table)
     step("prepare")
     if records < MINIMUM_RECORDS:
-        _write_singletons(con, prepared)
+        write_singletons(con, prepared)
         if review_from is not None:
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {PREDICTIONS_TABLE} AS SELECT CAST(NULL AS BIGINT) AS unique_id_l, "
@@ -119,23 +119,14 @@ def link_records(
 
     from splink import DuckDBAPI
 
-    _quiet_splink()
+    quiet_splink()
     db_api = DuckDBAPI(connection=con)
-    present = _columns_with_data(con, prepared)
+    present = columns_with_data(con, prepared)
     explain = review_from is not None
     linker = Linker(
         db_api.register(prepared), linkage_settings.settings_creator(present, explain=explain), log_level=None
     )
-    _estimate_prior(linker, records)
-    if records < MINIMUM_RECORDS_TO_TRAIN:
-        _apply_default_model(linker)
-        step("estimate u")
-        step("estimate m (EM)")
-    else:
-        linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED, num_chunks=1)
-        step("estimate u")
-        run.trained = _estimate_m(linker, present)
-        step("estimate m (EM)")
+    run.trained = train(linker, records, present, step)
     lowest = threshold if review_from is None else min(threshold, review_from)
     predictions = linker.inference.predict(threshold_match_probability=lowest, warning_mode="never")
     if explain:
@@ -150,6 +141,25 @@ def link_records(
     run.model = linker.misc.save_model_to_json()
     step("cluster")
     return run
+
+
+def train(linker: Linker, records: int, present: set[str], step: ProgressCallback) -> list[str]:
+    """Prior, then u by sampling and m by EM (the packaged model below MINIMUM_RECORDS_TO_TRAIN).
+
+    Shared by the DuckDB pipeline and the Spark backend so both train the same model;
+    returns the EM blocking rules that were trained.
+    """
+    _estimate_prior(linker, records)
+    if records < MINIMUM_RECORDS_TO_TRAIN:
+        _apply_default_model(linker)
+        step("estimate u")
+        step("estimate m (EM)")
+        return []
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED, num_chunks=1)
+    step("estimate u")
+    trained = _estimate_m(linker, present)
+    step("estimate m (EM)")
+    return trained
 
 
 def _estimate_prior(linker: Linker, records: int) -> None:
@@ -267,7 +277,7 @@ def _trained_m(level: dict[str, Any]) -> float | None:
     return float(value) if isinstance(value, int | float) else 0.0
 
 
-def _columns_with_data(con: duckdb.DuckDBPyConnection, prepared: str) -> set[str]:
+def columns_with_data(con: duckdb.DuckDBPyConnection, prepared: str) -> set[str]:
     columns = list(linkage_settings.COMPARISON_COLUMNS)
     sources = {"address": "coalesce(address_line_1, postcode)"}
     counts = con.execute(
@@ -276,7 +286,7 @@ def _columns_with_data(con: duckdb.DuckDBPyConnection, prepared: str) -> set[str
     return {column for column, count in zip(columns, counts, strict=True) if count}
 
 
-def _write_singletons(con: duckdb.DuckDBPyConnection, prepared: str) -> None:
+def write_singletons(con: duckdb.DuckDBPyConnection, prepared: str) -> None:
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {CLUSTERS_TABLE} AS "
         f"SELECT unique_id AS {ROW_NUMBER}, unique_id AS cluster_row, CAST(NULL AS DOUBLE) AS match_probability "

@@ -89,6 +89,12 @@ def _address_sql(column: str) -> str:
     )
 
 
+def _key_sql(*columns: str) -> str:
+    """A hash of the columns together, NULL when any of them is (DuckDB hashes NULL too)."""
+    present = " AND ".join(f"{column} IS NOT NULL" for column in columns)
+    return f"CASE WHEN {present} THEN hash({', '.join(columns)}) END"
+
+
 def _soundex_table(con: duckdb.DuckDBPyConnection, names: Iterable[str | None], table: str) -> None:
     """A lookup table name -> Soundex, built from distinct values only."""
     distinct = sorted({name for name in names if name})
@@ -173,7 +179,12 @@ def prepare_records(con: duckdb.DuckDBPyConnection, input_table: str) -> str:
             ss.code AS surname_soundex,
             left(d.surname, 1) AS surname_initial,
             d.dob AS date_of_birth,
-            d.surname || ' ' || strftime(d.dob, '%Y-%m-%d') AS surname_birth_key,
+            -- Members of a household share a surname and an address, twins a date of birth too.
+            -- Compared for equality only, so kept as 64-bit hashes: every scored pair carries
+            -- them, and at a million records strings would double the cost of scoring.
+            {_key_sql("d.surname", "d.dob")} AS surname_birth_key,
+            {_key_sql("d.surname", "d.address_line_1")} AS surname_address_key,
+            {_key_sql("d.dob", "d.address_line_1")} AS birth_address_key,
             strftime(d.dob, '%Y-%m-%d') AS dob_text,
             CASE WHEN day(d.dob) <= 12 AND day(d.dob) <> month(d.dob)
                 THEN make_date(year(d.dob), day(d.dob), month(d.dob)) END AS dob_swapped,
@@ -183,6 +194,9 @@ def prepare_records(con: duckdb.DuckDBPyConnection, input_table: str) -> str:
                 AS dob_unordered,
             d.address_line_1,
             nullif(regexp_extract(d.address_line_1, '\\d+[a-z]?'), '') AS house_number,
+            -- The words of both lines in alphabetical order (hashed): the same when the lines were swapped.
+            CASE WHEN d.address_line_1 IS NOT NULL THEN hash(list_sort(list_distinct(
+                string_split(concat_ws(' ', d.address_line_1, d.address_line_2), ' ')))) END AS address_words,
             nullif(trim(regexp_replace(d.address_line_1, '^\\d+[a-z]?\\b', '')), '') AS street,
             d.address_line_2,
             d.town,

@@ -56,6 +56,40 @@ def _jaro_winkler(column: str, threshold: float) -> cll.CustomLevel:
     )
 
 
+def _typing_slip(column: str) -> cll.CustomLevel:
+    """One letter dropped, added, changed or two swapped, the first letter kept.
+
+    A different first letter is more often another name (Gary, Mary) than a slip.
+    """
+    return cll.CustomLevel(
+        f"left({column}_l, 1) = left({column}_r, 1) AND damerau_levenshtein({column}_l, {column}_r) <= 1",
+        label_for_charts="One typing slip",
+    )
+
+
+def _differs_by_a_slip(column: str) -> str:
+    return (
+        f"({column}_l <> {column}_r AND length({column}_l) > 3 AND length({column}_r) > 3 "
+        f"AND damerau_levenshtein({column}_l, {column}_r) <= 2)"
+    )
+
+
+# The two records give one address but one of them was keyed with a slip: lines swapped or
+# a typo in a line, the town or the postcode, or a house number left out. Twins and other
+# household members are entered from one address and agree on it; a record whose given
+# name is wholly different *and* shows such a slip is more likely a careless copy of the
+# same person. A missing value is no slip (a NULL test is not true).
+MIS_KEYED_ADDRESS = (
+    "(address_line_1_l <> address_line_1_r AND address_words_l = address_words_r) "
+    f"OR {_differs_by_a_slip('address_line_1')} "
+    f"OR {_differs_by_a_slip('address_line_2')} "
+    f"OR {_differs_by_a_slip('town')} "
+    "OR (postcode_l <> postcode_r AND (levenshtein(postcode_l, postcode_r) <= 1 "
+    "OR postcode_characters_l = postcode_characters_r)) "
+    "OR (street_l = street_r AND (house_number_l IS NULL) <> (house_number_r IS NULL))"
+)
+
+
 def given_name_comparison() -> ComparisonCreator:
     return _comparison(
         "given_name",
@@ -66,6 +100,7 @@ def given_name_comparison() -> ComparisonCreator:
                 "list_has_any(given_name_aliases_l, given_name_aliases_r)",
                 label_for_charts="Nickname of the same name (Bob / Robert)",
             ),
+            _typing_slip("given_name"),
             _jaro_winkler("given_name", 0.92),
             cll.CustomLevel(
                 "given_name_soundex_l = given_name_soundex_r", label_for_charts="Same Soundex (sounds alike)"
@@ -75,16 +110,25 @@ def given_name_comparison() -> ComparisonCreator:
                 "AND left(given_name_l, 1) = left(given_name_r, 1)",
                 label_for_charts="Initial agrees with name",
             ),
-            _jaro_winkler("given_name", 0.8),
-            # Twins share surname, date of birth and address; scored independently those
-            # outweigh any name difference, so this level is a fixed veto (about -20 bits),
-            # not trained: EM cannot tell twins from duplicates, it sees them as matches.
-            # (A derived key rather than surname and date_of_birth, so the name comparison
-            # is still trained in EM sessions that block on either of them.)
+            # Twins share surname, date of birth and address, household members surname and
+            # address; scored independently those outweigh any name difference, and EM cannot
+            # tell them from duplicates (it sees them as matches). So a given name that is not
+            # a variant of the other (the levels above) with two of surname (or, beside date of
+            # birth and address, its Soundex), date of birth and first address line the same is
+            # a fixed veto (about -20 bits), not trained, unless the address shows a keying slip
+            # (MIS_KEYED_ADDRESS). Names entered the wrong way round are not caught by it.
+            # (Derived keys rather than surname and date_of_birth, so the name comparison is
+            # still trained in EM sessions that block on either of them.)
             cll.CustomLevel(
-                "surname_birth_key_l = surname_birth_key_r",
-                label_for_charts="Different given names, same surname and date of birth (twins)",
+                # Nested CASE rather than AND NOT: DuckDB evaluates a CASE condition lazily (each
+                # test only on the pairs the previous ones left), a NOT over it eagerly, and
+                # household pairs, a quarter of all pairs, would pay for every string distance.
+                "CASE WHEN surname_birth_key_l = surname_birth_key_r OR surname_address_key_l = surname_address_key_r "
+                "OR (birth_address_key_l = birth_address_key_r AND surname_soundex_l = surname_soundex_r) "
+                f"THEN (CASE WHEN {MIS_KEYED_ADDRESS} THEN false ELSE true END) ELSE false END",
+                label_for_charts="Other given name, same surname and date of birth or address (twins, household)",
             ).configure(m_probability=1e-7, u_probability=0.1, fix_m_probability=True, fix_u_probability=True),
+            _jaro_winkler("given_name", 0.8),
             cll.ElseLevel(),
         ],
     )
@@ -96,10 +140,15 @@ def surname_comparison() -> ComparisonCreator:
         [
             cll.NullLevel("surname"),
             cll.ExactMatchLevel("surname", term_frequency_adjustments=True),
+            _typing_slip("surname"),
             _jaro_winkler("surname", 0.92),
             cll.CustomLevel("surname_soundex_l = surname_soundex_r", label_for_charts="Same Soundex (sounds alike)"),
             cll.CustomLevel(
-                "surname_l = given_name_r AND given_name_l = surname_r", label_for_charts="Given and surname swapped"
+                "(surname_l = given_name_r AND jaro_winkler_similarity(given_name_l, surname_r) >= 0.8) "
+                "OR (given_name_l = surname_r AND jaro_winkler_similarity(surname_l, given_name_r) >= 0.8) "
+                "OR (jaro_winkler_similarity(surname_l, given_name_r) >= 0.9 "
+                "AND jaro_winkler_similarity(given_name_l, surname_r) >= 0.9)",
+                label_for_charts="Given and surname swapped",
             ),
             _jaro_winkler("surname", 0.8),
             cll.ElseLevel(),
@@ -138,9 +187,10 @@ def address_comparison() -> ComparisonCreator:
                 label_for_charts="Address missing",
             ).configure(is_null_level=True),
             cll.CustomLevel(
-                "(address_line_1_l = address_line_1_r OR address_line_1_l IS NULL OR address_line_1_r IS NULL) "
+                "(address_line_1_l = address_line_1_r OR address_words_l = address_words_r "
+                "OR address_line_1_l IS NULL OR address_line_1_r IS NULL) "
                 "AND (postcode_l = postcode_r OR postcode_l IS NULL OR postcode_r IS NULL)",
-                label_for_charts="Same first line and postcode (either may be missing on one side)",
+                label_for_charts="Same first line (or both lines swapped) and postcode (either may be missing)",
             ),
             cll.CustomLevel(
                 "address_line_1_l = address_line_1_r OR (postcode_l = postcode_r AND "
@@ -180,12 +230,31 @@ def _text_comparison(column: str) -> ComparisonCreator:
     )
 
 
+def address_line_2_comparison() -> ComparisonCreator:
+    """Line 2, which often swaps places with the street of line 1 between systems."""
+    return _comparison(
+        "address_line_2",
+        [
+            cll.NullLevel("address_line_2"),
+            cll.ExactMatchLevel("address_line_2"),
+            _jaro_winkler("address_line_2", 0.88),
+            cll.CustomLevel(
+                "jaro_winkler_similarity(address_line_2_l, street_r) >= 0.88 "
+                "OR jaro_winkler_similarity(street_l, address_line_2_r) >= 0.88",
+                label_for_charts="Written on the other's first line (lines swapped)",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
 def email_comparison() -> ComparisonCreator:
     return _comparison(
         "email",
         [
             cll.NullLevel("email"),
-            cll.ExactMatchLevel("email"),
+            # Term frequencies: an address shared by a household counts for less than a personal one.
+            cll.ExactMatchLevel("email", term_frequency_adjustments=True),
             cll.ExactMatchLevel("email_user").configure(label_for_charts="Same user name, other domain"),
             _jaro_winkler("email", 0.88),
             cll.ElseLevel(),
@@ -198,7 +267,7 @@ def phone_comparison() -> ComparisonCreator:
         "phone",
         [
             cll.NullLevel("phone"),
-            cll.ExactMatchLevel("phone"),
+            cll.ExactMatchLevel("phone", term_frequency_adjustments=True),
             cll.CustomLevel("levenshtein(phone_l, phone_r) <= 1", label_for_charts="One typing slip"),
             cll.ElseLevel(),
         ],
@@ -225,7 +294,7 @@ def comparisons(present: set[str] | None = None) -> list[ComparisonCreator]:
         "surname": surname_comparison,
         "date_of_birth": date_of_birth_comparison,
         "address": address_comparison,
-        "address_line_2": lambda: _text_comparison("address_line_2"),
+        "address_line_2": address_line_2_comparison,
         "town": lambda: _text_comparison("town"),
         "email": email_comparison,
         "phone": phone_comparison,
@@ -258,6 +327,12 @@ def prediction_blocking_rules() -> list[BlockingRuleCreator | str]:
         block_on("surname", "given_name_soundex", "postcode_area"),
         # Names sounding alike at the same house number: a slip in the street or postcode too.
         block_on("surname_soundex", "given_name_soundex", "house_number"),
+        # Several fields mistyped at once: names that sound alike on the same street (the
+        # house number, postcode or date of birth wrong too), a transposed postcode.
+        block_on("given_name_initial", "surname_soundex", "street"),
+        block_on("surname_soundex", "address_line_1"),
+        block_on("surname", "given_name_initial", "postcode_characters"),
+        block_on("given_name", "postcode_characters"),
         # Given name and surname entered the wrong way round.
         "l.given_name = r.surname AND l.surname = r.given_name",
         block_on("email"),
@@ -293,7 +368,8 @@ def training_blocks() -> list[TrainingBlock]:
             frozenset({"given_name", "surname", "address"}),
             everything - {"given_name", "surname", "address"},
         ),
-        TrainingBlock(block_on("postcode"), frozenset({"address"}), everything - {"address"}),
+        # The given-name comparison reads the postcode (the twins veto's slip test).
+        TrainingBlock(block_on("postcode"), frozenset({"address"}), everything - {"address", "given_name"}),
         TrainingBlock(
             block_on("surname", "given_name_initial"), frozenset({"given_name", "surname"}), everything - {"surname"}
         ),

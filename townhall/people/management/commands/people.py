@@ -1,13 +1,14 @@
 """`townhall people`: the Citizen Index from the command line.
 
-    townhall people link-csv INPUT.csv --out OUTPUT.csv [--threshold 0.99]
+    townhall people link-csv INPUT.csv --out OUTPUT.csv [--threshold 0.99] [--backend spark]
     townhall people source-add CODE --name NAME --trust-rank N --mapping JSON
     townhall people import SOURCE FILE.csv [--mapping JSON] [--delta]
     townhall people link [--threshold 0.99] [--review-from 0.5]
 
 link-csv output: `record_id,cluster_id,match_probability`, one row per input record in
 input order. cluster_id is the record_id of the cluster's first record in the input; a
-record alone is its own cluster with an empty probability. `import` and `link` work
+record alone is its own cluster with an empty probability. `--backend spark` runs the
+same model on Splink's Spark backend (docs/people-spark.md). `import` and `link` work
 on the database-backed index through townhall.people.services.
 """
 
@@ -25,7 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from townhall.people import services
 from townhall.people.constants import ImportMode
-from townhall.people.linkage import csv_io, pipeline
+from townhall.people.linkage import csv_io, pipeline, spark_backend
 from townhall.people.models import SourceSystem
 
 # Runs shorter than this many records finish in seconds; no progress bar for them.
@@ -52,6 +53,13 @@ def _mapping(text: str) -> dict[str, str]:
     return value
 
 
+def _spark_setting(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip().startswith("spark."):
+        raise ArgumentTypeError(f"{text!r} is not a Spark setting KEY=VALUE such as spark.executor.memory=8g")
+    return key.strip(), value.strip()
+
+
 class Command(BaseCommand):
     help = "Citizen Index tools: link-csv (standalone CSV), source-add, import and link (the database index)."
 
@@ -74,6 +82,38 @@ class Command(BaseCommand):
             choices=("auto", "always", "never"),
             default="auto",
             help=f"progress bar on stderr: auto shows it from {PROGRESS_FROM_RECORDS:,} records",
+        )
+        link.add_argument(
+            "--backend",
+            choices=("duckdb", "spark"),
+            default="duckdb",
+            help="where Splink runs: duckdb (default) or spark, for tens of millions of records (needs pyspark)",
+        )
+        link.add_argument(
+            "--spark-master",
+            metavar="URL",
+            help="Spark master URL, e.g. spark://host:7077 (default: $SPARK_MASTER, else local[*])",
+        )
+        link.add_argument(
+            "--spark-driver-memory",
+            default=spark_backend.DEFAULT_DRIVER_MEMORY,
+            metavar="SIZE",
+            help=f"Spark driver memory, e.g. 4g (default {spark_backend.DEFAULT_DRIVER_MEMORY})",
+        )
+        link.add_argument(
+            "--spark-conf",
+            type=_spark_setting,
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="any other Spark setting, as spark-submit's --conf (repeatable), e.g. spark.executor.memory=8g",
+        )
+        link.add_argument(
+            "--spark-staging-dir",
+            type=Path,
+            metavar="DIR",
+            help="where records and clusters are exchanged with Spark as Parquet; on a cluster a shared path "
+            "(default: a temporary directory)",
         )
 
         source = subcommands.add_parser("source-add", help="register a source system and its column mapping")
@@ -98,8 +138,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         match options["subcommand"]:
             case "link-csv":
+                spark_options = None
+                if options["backend"] == "spark":
+                    spark_options = spark_backend.SparkOptions(
+                        master=options["spark_master"],
+                        driver_memory=options["spark_driver_memory"],
+                        staging_dir=options["spark_staging_dir"],
+                        conf=dict(options["spark_conf"]),
+                    )
                 self._link_csv(
-                    options["input"], options["out"], threshold=options["threshold"], progress=options["progress"]
+                    options["input"],
+                    options["out"],
+                    threshold=options["threshold"],
+                    progress=options["progress"],
+                    spark_options=spark_options,
                 )
             case "source-add":
                 try:
@@ -157,9 +209,19 @@ class Command(BaseCommand):
             f"{sum(s.issues_open for s in snapshots):,} open issues."
         )
 
-    def _link_csv(self, input_path: Path, out: Path, *, threshold: float, progress: str) -> None:
+    def _link_csv(
+        self,
+        input_path: Path,
+        out: Path,
+        *,
+        threshold: float,
+        progress: str,
+        spark_options: spark_backend.SparkOptions | None = None,
+    ) -> None:
         from tqdm import tqdm
 
+        if spark_options is not None and (problem := spark_backend.spark_available()):
+            raise CommandError(f"--backend spark cannot run here: {problem}")
         started = time.perf_counter()
         con = pipeline.connect()
         try:
@@ -174,7 +236,18 @@ class Command(BaseCommand):
                     bar.set_postfix_str(stage)
                     bar.update(1)
 
-                run = pipeline.link_records(con, csv_io.INPUT_TABLE, threshold=threshold, progress=advance)
+                if spark_options is None:
+                    run = pipeline.link_records(con, csv_io.INPUT_TABLE, threshold=threshold, progress=advance)
+                else:
+                    with spark_backend.spark_session(spark_options) as session:
+                        run = spark_backend.link_records_spark(
+                            con,
+                            csv_io.INPUT_TABLE,
+                            spark=session,
+                            threshold=threshold,
+                            staging_dir=spark_options.staging_dir,
+                            progress=advance,
+                        )
                 csv_io.write_clusters_csv(con, pipeline.CLUSTERS_TABLE, out)
                 advance("write")
         except csv_io.LinkageInputError as exc:
