@@ -1099,6 +1099,42 @@ TABLE: dict[str, Row] = {
         "a dataset's history, from the audit log",
         (get(fixed(f"/staff/open-data/history/{OPEN_DATA_ID}/"), OPEN_DATA_BACK_OFFICE),),
     ),
+    "opendata_staff:publishers": Row(
+        "publishers (CKAN organizations) (data stewards; tests/opendata/test_organisations_staff.py)",
+        (get(fixed("/staff/open-data/publishers/"), FOR_OTHER_ROLES),),
+    ),
+    "opendata_staff:publisher_create": Row(
+        "add a publisher (data stewards)",
+        (
+            get(fixed("/staff/open-data/publishers/new/"), FOR_OTHER_ROLES),
+            post(fixed("/staff/open-data/publishers/new/"), FOR_OTHER_ROLES, title="Not allowed", name="not-allowed"),
+        ),
+    ),
+    "opendata_staff:publisher_edit": Row(
+        "change a publisher (data stewards)",
+        (
+            get(fixed(f"/staff/open-data/publishers/edit/{OPEN_DATA_ID}/"), FOR_OTHER_ROLES),
+            post(fixed(f"/staff/open-data/publishers/edit/{OPEN_DATA_ID}/"), FOR_OTHER_ROLES, title="Not allowed"),
+        ),
+    ),
+    "opendata_staff:themes": Row(
+        "themes (CKAN groups) (data stewards; tests/opendata/test_organisations_staff.py)",
+        (get(fixed("/staff/open-data/themes/"), FOR_OTHER_ROLES),),
+    ),
+    "opendata_staff:theme_create": Row(
+        "add a theme (data stewards)",
+        (
+            get(fixed("/staff/open-data/themes/new/"), FOR_OTHER_ROLES),
+            post(fixed("/staff/open-data/themes/new/"), FOR_OTHER_ROLES, title="Not allowed", name="not-allowed"),
+        ),
+    ),
+    "opendata_staff:theme_edit": Row(
+        "change a theme (data stewards)",
+        (
+            get(fixed(f"/staff/open-data/themes/edit/{OPEN_DATA_ID}/"), FOR_OTHER_ROLES),
+            post(fixed(f"/staff/open-data/themes/edit/{OPEN_DATA_ID}/"), FOR_OTHER_ROLES, title="Not allowed"),
+        ),
+    ),
     "people_staff:quality": Row(
         "data quality dashboard: counts per source, no resident's details (data stewards, IG officers; "
         "tests/people/test_quality.py)",

@@ -1,8 +1,8 @@
-"""/staff/open-data/: the publishing back office (drafters, data stewards). Object URLs end with the dataset's id."""
+"""/staff/open-data/: the publishing back office (drafters, data stewards). Object URLs end with the object's id."""
 
 from django.urls import path
 
-from townhall.opendata import staff_views
+from townhall.opendata import organisation_views, staff_views
 
 app_name = "opendata_staff"
 
@@ -19,4 +19,11 @@ urlpatterns = [
     path("withdraw/<uuid:dataset_id>/", staff_views.dataset_withdraw, name="withdraw"),
     path("restore/<uuid:dataset_id>/", staff_views.dataset_restore, name="restore"),
     path("history/<uuid:dataset_id>/", staff_views.dataset_history, name="history"),
+    # Publishers and themes (data stewards): organisation_views.py.
+    path("publishers/", organisation_views.publisher_list, name="publishers"),
+    path("publishers/new/", organisation_views.publisher_create, name="publisher_create"),
+    path("publishers/edit/<uuid:publisher_id>/", organisation_views.publisher_edit, name="publisher_edit"),
+    path("themes/", organisation_views.theme_list, name="themes"),
+    path("themes/new/", organisation_views.theme_create, name="theme_create"),
+    path("themes/edit/<uuid:theme_id>/", organisation_views.theme_edit, name="theme_edit"),
 ]

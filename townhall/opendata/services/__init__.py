@@ -1,5 +1,7 @@
 """Every write to the catalogue: datasets, their resources and state, and API tokens. Each is audited.
 
+Publishers and themes are written by services/organisations.py, re-exported here.
+
 The CKAN API, the future staff pages and imports all come through here, so a dataset
 changes the same way whichever door it came in by. Only data stewards (and administrators)
 may write (permissions.can_manage_datasets); `acting_user=None` is Townhall itself.
@@ -42,6 +44,12 @@ from townhall.opendata.models import (
 )
 from townhall.opendata.permissions import can_manage_datasets
 from townhall.opendata.services import versions
+from townhall.opendata.services.organisations import OBJECT_PUBLISHER as OBJECT_PUBLISHER
+from townhall.opendata.services.organisations import OBJECT_THEME as OBJECT_THEME
+from townhall.opendata.services.organisations import publisher_create as publisher_create
+from townhall.opendata.services.organisations import publisher_update as publisher_update
+from townhall.opendata.services.organisations import theme_create as theme_create
+from townhall.opendata.services.organisations import theme_update as theme_update
 from townhall.service_requests import selectors as request_selectors
 
 Actor = User | AnonymousUser | None
@@ -352,50 +360,6 @@ def resource_update(*, acting_user: Actor, resource: Resource, fields: ResourceF
         actor=acting_user, action="opendata.resource.updated", object_type=OBJECT_RESOURCE, object_id=str(locked.pk)
     )
     return locked
-
-
-OBJECT_PUBLISHER = "opendata.publisher"
-OBJECT_THEME = "opendata.theme"
-
-
-@transaction.atomic
-def publisher_create(
-    *,
-    acting_user: Actor,
-    name: str,
-    title: str,
-    description: str = "",
-    homepage: str = "",
-    email: str = "",
-    image_url: str = "",
-) -> Publisher:
-    """A new publisher (CKAN's organization_create). `email` must be a role mailbox."""
-    _require_steward(acting_user)
-    publisher = Publisher(
-        name=name, title=title or name, description=description, homepage=homepage, email=email, image_url=image_url
-    )
-    publisher.full_clean()
-    publisher.save(force_insert=True)
-    audit_record(
-        actor=acting_user,
-        action="opendata.publisher.created",
-        object_type=OBJECT_PUBLISHER,
-        object_id=str(publisher.pk),
-    )
-    return publisher
-
-
-@transaction.atomic
-def theme_create(
-    *, acting_user: Actor, name: str, title: str, description: str = "", iri: str = "", image_url: str = ""
-) -> Theme:
-    """A new theme (CKAN's group_create)."""
-    _require_steward(acting_user)
-    theme = Theme(name=name, title=title or name, description=description, iri=iri, image_url=image_url)
-    theme.full_clean()
-    theme.save(force_insert=True)
-    audit_record(actor=acting_user, action="opendata.theme.created", object_type=OBJECT_THEME, object_id=str(theme.pk))
-    return theme
 
 
 # --- API tokens ------------------------------------------------------------------------------------
