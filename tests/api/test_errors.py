@@ -52,6 +52,25 @@ def test_429_per_key_with_retry_after(client, reports: Reports, api_key):
     body(post_json(client, url, {"external_id": "o1", "message": "Other client"}, **bearer(other_key)), 201)
 
 
+def test_429_per_address_for_anonymous_reads_only(client, reports: Reports, api_key, resident, settings, monkeypatch):
+    """Anonymous callers share Open311's per-address limit; key holders and signed-in residents are not counted."""
+    from townhall.core import ratelimit
+
+    monkeypatch.setattr(ratelimit, "clock", lambda: 1_800_000_020.0)  # 20 s into a minute
+    settings.OPEN311_ANONYMOUS_RATE_LIMIT_PER_MINUTE = 2
+    for _ in range(2):
+        body(client.get(f"{BASE}/services"), 200)
+    response = client.get(f"{BASE}/requests")
+    problem(response, 429)
+    assert response["Retry-After"] == "40"
+    # The same address already used its minute on Open311 too: one bucket for both doors.
+    assert client.get("/open311/v2/services.json").status_code == 429
+    assert client.get(f"{BASE}/services", REMOTE_ADDR="192.0.2.9").status_code == 200
+    assert client.get(f"{BASE}/services", **bearer(api_key)).status_code == 200
+    client.force_login(resident)
+    assert client.get(f"{BASE}/services").status_code == 200
+
+
 def test_500_is_a_problem_without_internals(pothole, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("database on fire: secret internals")

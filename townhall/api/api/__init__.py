@@ -13,11 +13,13 @@ from typing import Any
 from ninja import NinjaAPI, Swagger
 
 from townhall.api.api import catalogue, me, problems, requests
+from townhall.api.api.auth import AnonymousPerAddress
 
 DESCRIPTION = """\
 Report problems to the council and follow them, read the service catalogue and public reports.
 
-* Public reads need no authentication.
+* Public reads need no authentication; anonymous callers are rate limited per IP address
+  (429 with `Retry-After`).
 * Residents use their signed-in session (send the `X-CSRFToken` header on writes).
 * Client applications send `Authorization: Bearer <key>` with a key from the council; each key is
   rate limited per minute (429 with `Retry-After`).
@@ -47,6 +49,7 @@ api = TownhallApi(
     # No online validator (it would call out); no deep links (links nested in the operation buttons);
     # plain examples (the highlighting theme's colours fail contrast).
     docs=Swagger(settings={"validatorUrl": None, "deepLinking": False, "syntaxHighlight": False}),
+    throttle=[AnonymousPerAddress()],
 )
 problems.install(api)
 api.add_router("", catalogue.router)

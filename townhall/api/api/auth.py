@@ -4,7 +4,8 @@ signed-in person through their Django session (CSRF checked on writes).
 API keys are Open311's (`townhall apikey create`), looked up through open311's selectors and
 limited to `rate_limit_per_minute` requests a minute each, counted in the same per-key
 bucket as Open311 (townhall.core.ratelimit), so a client cannot double its allowance by
-switching door.
+switching door. Callers with neither a key nor a session are limited per IP address, in
+the same bucket and to the same limit as Open311's anonymous callers.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.throttling import BaseThrottle
 from ninja.utils import check_csrf
 
 from townhall.accounts.models import User
@@ -62,6 +64,24 @@ class SignedInSession(APIKeyCookie):
     def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         user: Any = request.user
         return user if key is not None and isinstance(user, User) else None
+
+
+class AnonymousPerAddress(BaseThrottle):
+    """Anonymous callers: OPEN311_ANONYMOUS_RATE_LIMIT_PER_MINUTE a minute per IP address (429 past it).
+
+    Requests with a bearer key are counted per key by ApiKeyBearer, and signed-in residents
+    are limited by their session (sign-in is), so only the rest are counted here.
+    """
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        if request.headers.get("Authorization", "").lower().startswith("bearer ") or request.user.is_authenticated:
+            return True
+        return ratelimit.hit(bucket=f"ip:{ratelimit.client_ip(request)}", limit=ratelimit.anonymous_limit()).allowed
+
+    def wait(self) -> int:
+        """Seconds until the current window ends (computed, so one instance serves every thread)."""
+        moment = ratelimit.clock()
+        return max(1, ratelimit.WINDOW_SECONDS - int(moment % ratelimit.WINDOW_SECONDS))
 
 
 api_key_auth = ApiKeyBearer()
