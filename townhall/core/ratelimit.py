@@ -81,7 +81,8 @@ def _database_count(key: str, *, expires_at: dt.datetime, now: dt.datetime) -> i
         f"RETURNING {count_column}"
     )  # only our own table and column names are formatted in; the values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(statement, [key, expires_at])
+        # Written as the ORM writes a DateTimeField, so the ORM's delete below compares like with like.
+        cursor.execute(statement, [key, connection.ops.adapt_datetimefield_value(expires_at)])
         count = int(cursor.fetchone()[0])
     if count == 1:
         # A bucket's new window: clear every window that has ended (cheap, by the expires_at index).
