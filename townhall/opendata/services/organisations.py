@@ -15,7 +15,7 @@ protected by its foreign key, and a theme's datasets would silently lose it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -89,6 +89,23 @@ def _apply(row: Publisher | Theme, names: tuple[str, ...], values: dict[str, Any
     return changed
 
 
+Row = TypeVar("Row", Publisher, Theme)
+
+
+def _update(acting_user: Actor, row: Row, names: tuple[str, ...], object_type: str, values: dict[str, Any]) -> Row:
+    """Lock the row, apply the given fields, validate, and save and audit only what changed."""
+    _require_steward(acting_user)
+    unknown = set(values) - set(names)
+    if unknown:
+        raise TypeError(f"Not a {row._meta.verbose_name} field: {', '.join(sorted(unknown))}")
+    locked = type(row)._default_manager.select_for_update().get(pk=row.pk)
+    changed = _apply(locked, names, values)
+    _clean(locked)
+    if changed:
+        _save(acting_user, locked, object_type, changed)
+    return locked
+
+
 @transaction.atomic
 def publisher_create(
     *,
@@ -122,16 +139,7 @@ def publisher_create(
 @transaction.atomic
 def publisher_update(*, acting_user: Actor, publisher: Publisher, **values: Any) -> Publisher:
     """Change a publisher's fields (any of PUBLISHER_FIELDS); renaming it changes what search and the API return."""
-    _require_steward(acting_user)
-    unknown = set(values) - set(PUBLISHER_FIELDS)
-    if unknown:
-        raise TypeError(f"Not a publisher field: {', '.join(sorted(unknown))}")
-    locked = Publisher.objects.select_for_update().get(pk=publisher.pk)
-    changed = _apply(locked, PUBLISHER_FIELDS, values)
-    _clean(locked)
-    if changed:
-        _save(acting_user, locked, OBJECT_PUBLISHER, changed)
-    return locked
+    return _update(acting_user, publisher, PUBLISHER_FIELDS, OBJECT_PUBLISHER, values)
 
 
 @transaction.atomic
@@ -151,13 +159,4 @@ def theme_create(
 @transaction.atomic
 def theme_update(*, acting_user: Actor, theme: Theme, **values: Any) -> Theme:
     """Change a theme's fields (any of THEME_FIELDS); renaming it changes what search and the API return."""
-    _require_steward(acting_user)
-    unknown = set(values) - set(THEME_FIELDS)
-    if unknown:
-        raise TypeError(f"Not a theme field: {', '.join(sorted(unknown))}")
-    locked = Theme.objects.select_for_update().get(pk=theme.pk)
-    changed = _apply(locked, THEME_FIELDS, values)
-    _clean(locked)
-    if changed:
-        _save(acting_user, locked, OBJECT_THEME, changed)
-    return locked
+    return _update(acting_user, theme, THEME_FIELDS, OBJECT_THEME, values)
