@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.http import QueryDict
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
+from townhall.core.dates import parse_iso_moment
 from townhall.service_requests.constants import Open311Status
 
 # The spec: no more than 90 days between start_date and end_date, and 90 days by default.
@@ -27,20 +26,8 @@ _ATTRIBUTE_FIELD = re.compile(r"^attribute\[([^\]]+)\](?:\[\])?$")
 
 
 def parse_w3c_datetime(text: str) -> dt.datetime | None:
-    """A W3C date-time (2026-03-01T09:30:00Z, ...+01:00) or date; without an offset it is UTC."""
-    text = text.strip()
-    try:
-        moment = parse_datetime(text)
-        if moment is None:
-            day = parse_date(text)
-            if day is None:
-                return None
-            moment = dt.datetime.combine(day, dt.time.min)
-    except ValueError:
-        return None
-    if timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment
+    """A W3C date-time or date; Open311 reads one without an offset as UTC."""
+    return parse_iso_moment(text, default_zone=dt.UTC)
 
 
 def form_errors(form: forms.Form) -> list[str]:

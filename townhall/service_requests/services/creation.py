@@ -14,12 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from townhall.accounts import selectors as account_selectors
 from townhall.accounts.models import User
 from townhall.accounts.permissions import is_council_staff
 from townhall.audit.services import audit_record
+from townhall.core.dates import parse_iso_moment
 from townhall.open311.models import ApiKey
 from townhall.places import selectors as place_selectors
 from townhall.places.models import Address
@@ -119,23 +119,6 @@ def _is_blank(raw: object) -> bool:
     return False
 
 
-def _clean_datetime(text: str) -> dt.datetime | None:
-    """ISO 8601 date or date-time; a time without an offset is London time."""
-    text = text.strip()
-    try:
-        moment = parse_datetime(text)
-        if moment is None:
-            day = parse_date(text)
-            if day is None:
-                return None
-            moment = dt.datetime.combine(day, dt.time.min)
-    except ValueError:
-        return None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, sla.COUNCIL_TIME_ZONE)
-    return moment
-
-
 def _clean_answer(question: Question, raw: AnswerValue) -> tuple[Any, str]:
     """(stored value, display value) for one non-blank answer; ValidationError says what is wrong."""
     code = question.code
@@ -177,7 +160,7 @@ def _clean_answer(question: Question, raw: AnswerValue) -> tuple[Any, str]:
             stored = stored.rstrip("0").rstrip(".")
         return stored, stored
     if datatype == Datatype.DATETIME:
-        moment = _clean_datetime(text)
+        moment = parse_iso_moment(text, default_zone=sla.COUNCIL_TIME_ZONE)
         if moment is None:
             raise _answer_error(
                 "Enter a real date and time for: %(label)s", code="invalid_datetime", question=question, key=code
