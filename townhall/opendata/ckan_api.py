@@ -287,7 +287,11 @@ def package_delete(call: Call) -> None:
 
 
 def resource_create(call: Call) -> dict[str, Any]:
-    """Add a resource to `package_id`: a `url`, or a file in `upload` (multipart), validated (409 with the rows)."""
+    """Add a resource to `package_id`: a `url`, or a file in `upload` (multipart), validated (409 with the rows).
+
+    Even a large upload is checked while the client waits (up to the API's cap), so the answer is
+    the stored resource, as ckanapi expects; only the steward's pages check in the background (ADR 0018).
+    """
     dataset = _dataset_for_write(call, "package_id")
     upload = call.request.FILES.get("upload")
     fields = ckan_input.resource_fields(call.data, site_url=call.site_url, upload=upload)

@@ -303,10 +303,26 @@ class StagedUpload(models.Model):
     The file sits in private staging storage only until it has been checked: accepted, it
     becomes `version` (stored under the version's own path); refused or failed, it is deleted
     and the report or the reason stays here for the steward's progress page.
+
+    A new version names its `resource`. A new file for a dataset names the `dataset` and the
+    resource-to-be's `name` and `description` instead (`resource` stays empty): the resource
+    is created with its first version only once the file passes, so a refusal leaves none.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="staged_uploads")
+    resource = models.ForeignKey(
+        Resource, null=True, blank=True, on_delete=models.CASCADE, related_name="staged_uploads"
+    )
+    dataset = models.ForeignKey(
+        Dataset,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="staged_uploads",
+        help_text="For a new file: the dataset it is added to.",
+    )
+    name = models.CharField(max_length=250, blank=True, help_text="For a new file: the resource's name.")
+    description = models.TextField(blank=True, help_text="For a new file: the resource's description.")
     file = models.FileField(upload_to="opendata/staging/", blank=True, max_length=300)
     filename = models.CharField(max_length=250)
     size = models.PositiveBigIntegerField()
@@ -326,6 +342,12 @@ class StagedUpload(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-created_at"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(resource__isnull=False) | models.Q(dataset__isnull=False),
+                name="opendata_staged_upload_resource_or_dataset",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_state_display()})"

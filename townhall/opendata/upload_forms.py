@@ -70,14 +70,23 @@ class VersionUploadForm(UploadForm):
         )
 
 
-class NewResourceForm(UploadForm):
+class NewResourceForm(VersionUploadForm):
+    """A new file in a dataset: like a new version, large files are checked in the background."""
+
     name = forms.CharField(
         label="Name of the file",
         max_length=250,
         help_text="What people will see in the list of files, for example “Spending over £500, 2026”.",
         error_messages={"required": "Enter a name for the file"},
     )
-    field_order = ("name", "file", "change_note")
+    description = forms.CharField(
+        label="Description (optional)",
+        required=False,
+        max_length=5000,
+        help_text="What the file holds and where its figures come from.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    field_order = ("name", "description", "file", "change_note")
 
 
 class SchemaForm(forms.Form):

@@ -1,7 +1,8 @@
 """/staff/open-data/uploads/: stewards upload new versions of files, read why a file was refused, edit schemas.
 
-Files above services.staged.background_validation_bytes() are checked in the background:
-the steward is sent to the upload's progress page (`staged_detail`) instead of waiting.
+Files above services.staged.background_validation_bytes() are checked in the background,
+new versions and new files alike: the steward is sent to the upload's progress page
+(`staged_detail`) instead of waiting.
 
 Data stewards and administrators only (others get 404, as across /staff/); the
 StaffAreaMiddleware has already required sign-in with MFA. No personal data is shown.
@@ -27,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from townhall.accounts.constants import StaffRole
 from townhall.accounts.permissions import staff_role_required
 from townhall.opendata import services
-from townhall.opendata.models import Resource, StagedUploadState
+from townhall.opendata.models import Dataset, Resource, StagedUploadState
 from townhall.opendata.selectors import versions as version_selectors
 from townhall.opendata.services import ResourceFields
 from townhall.opendata.services import staged as staged_services
@@ -95,7 +96,7 @@ def resource_upload(request: HttpRequest, resource_id: uuid.UUID) -> HttpRespons
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if staged_services.needs_background(upload.size):
-            return _stage(request, resource, form, context)
+            return _stage(request, form, context, resource=resource)
         try:
             version = version_services.resource_file_upload(
                 acting_user=request.user,
@@ -116,13 +117,24 @@ def resource_upload(request: HttpRequest, resource_id: uuid.UUID) -> HttpRespons
     return render(request, "opendata/uploads/upload.html", context)
 
 
-def _stage(request: HttpRequest, resource: Resource, form: UploadForm, context: dict[str, Any]) -> HttpResponse:
-    """A large file: staged and checked in the background; the steward follows it on its progress page."""
+def _stage(
+    request: HttpRequest,
+    form: UploadForm,
+    context: dict[str, Any],
+    *,
+    resource: Resource | None = None,
+    dataset: Dataset | None = None,
+) -> HttpResponse:
+    """A large file (a new version of `resource`, or a new file in `dataset`): staged and checked in the
+    background; the steward follows it on its progress page."""
     upload = form.cleaned_data["file"]
     try:
         staged = staged_services.staged_upload_create(
             acting_user=request.user,
             resource=resource,
+            dataset=dataset,
+            name=form.cleaned_data.get("name", ""),
+            description=form.cleaned_data.get("description", ""),
             upload=upload,
             filename=upload.name or "",
             change_note=form.cleaned_data["change_note"],
@@ -135,7 +147,8 @@ def _stage(request: HttpRequest, resource: Resource, form: UploadForm, context: 
             form.add_error("file", message)
     else:
         return redirect("opendata_uploads:staged", staged_id=staged.pk)
-    return render(request, "opendata/uploads/upload.html", context)
+    template = "opendata/uploads/new.html" if dataset is not None else "opendata/uploads/upload.html"
+    return render(request, template, context)
 
 
 @stewards_only
@@ -150,15 +163,19 @@ def staged_detail(request: HttpRequest, staged_id: uuid.UUID) -> HttpResponse:
     if staged is None:
         raise Http404("No such upload")
     from_htmx = request.headers.get("HX-Request") == "true"
-    if staged.state == StagedUploadState.ACCEPTED and staged.version is not None:
+    if staged.state == StagedUploadState.ACCEPTED and staged.version is not None and staged.resource is not None:
         url = reverse("opendata_uploads:version", args=[staged.resource_id, staged.version.number])
-        messages.success(request, f"Version {staged.version.number} of {staged.resource} is published.")
+        if staged.dataset_id is not None:
+            messages.success(request, f"{staged.resource} is added to {staged.resource.dataset.title} as version 1.")
+        else:
+            messages.success(request, f"Version {staged.version.number} of {staged.resource} is published.")
         if from_htmx:
             return HttpResponse(headers={"HX-Redirect": url})
         return redirect(url)
     if from_htmx and staged.finished:
         return HttpResponse(headers={"HX-Refresh": "true"})
-    context: dict[str, Any] = {"staged": staged, "resource": staged.resource}
+    dataset = staged.resource.dataset if staged.resource is not None else staged.dataset
+    context: dict[str, Any] = {"staged": staged, "resource": staged.resource, "dataset": dataset}
     if staged.state == StagedUploadState.REJECTED:
         rejected = version_services.UploadRejectedError(
             staged_services.staged_problems(staged), truncated=staged.truncated
@@ -179,8 +196,13 @@ def resource_new(request: HttpRequest, dataset_id: uuid.UUID) -> HttpResponse:
     context: dict[str, Any] = {"dataset": dataset, "form": form}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        if staged_services.needs_background(upload.size):
+            return _stage(request, form, context, dataset=dataset)
         fields = ResourceFields(
-            name=form.cleaned_data["name"].strip(), upload=upload, change_note=form.cleaned_data["change_note"]
+            name=form.cleaned_data["name"].strip(),
+            description=form.cleaned_data["description"].strip(),
+            upload=upload,
+            change_note=form.cleaned_data["change_note"],
         )
         try:
             resource = services.resource_create(acting_user=request.user, dataset=dataset, fields=fields)

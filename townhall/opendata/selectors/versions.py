@@ -205,4 +205,4 @@ def datastore_state(*, version: ResourceVersion) -> LoadState | None:
 
 def staged_upload(*, staged_id: uuid.UUID) -> StagedUpload | None:
     """A large upload being (or done being) checked in the background, for the steward's progress page."""
-    return StagedUpload.objects.select_related("resource__dataset", "version").filter(pk=staged_id).first()
+    return StagedUpload.objects.select_related("resource__dataset", "dataset", "version").filter(pk=staged_id).first()

@@ -75,6 +75,8 @@ class ResourceFields:
     last_modified: dt.datetime | None = None
     upload: UploadedFile | None = None
     change_note: str = ""
+    # A file versions.upload_check has already passed (a large one, checked in the background), in place of `upload`.
+    checked: versions.CheckedFile | None = None
 
 
 @dataclass
@@ -174,11 +176,9 @@ def _resource_save(
     An uploaded file is validated before anything is written and becomes the resource's
     next version (services/versions.py); a rejected file raises versions.UploadRejectedError.
     """
-    checked = (
-        versions.upload_check(resource=resource, filename=fields.upload.name or "", content=fields.upload)
-        if fields.upload is not None
-        else None
-    )
+    checked = fields.checked
+    if checked is None and fields.upload is not None:
+        checked = versions.upload_check(resource=resource, filename=fields.upload.name or "", content=fields.upload)
     before = {name: getattr(resource, name) for name in RESOURCE_COMPARED}
     had_upload = resource.upload.name or ""
     resource.name = fields.name

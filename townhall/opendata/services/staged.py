@@ -9,9 +9,17 @@ the task (`tasks.staged_upload_check`, installed by OpenDataConfig.ready) runs
 immediate path, with the larger limit `background_upload_max_bytes()`
 (OPENDATA_BACKGROUND_UPLOAD_MAX_BYTES, 500 MB), reporting rows checked as it goes.
 
-- Accepted: the new version is stored (its own path) in one transaction; the row points at it.
+The same goes for a large file added to a dataset as a new resource (the row names the
+dataset and the resource-to-be's name instead of a resource): the resource and its first
+version are created together, in one transaction, only once the file has passed.
+
+The check streams the staged file from disk (validation, the change summary and storing
+the version all read it in turn), so its memory does not grow with the file's size.
+
+- Accepted: the new version (and, for a new file, its resource) is stored in one transaction;
+  the row points at them.
 - Refused: the report is kept on the row; nothing is stored.
-- Crashed: the row says failed and why; the version transaction rolled back, so nothing half-written.
+- Crashed: the row says failed and why; the transaction rolled back, so nothing half-written.
 Either way the staged file is deleted when checking ends. `staged_uploads_sweep` (run by
 `townhall opendata sweep-uploads`, daily) deletes staged files older than a day (marking
 unfinished ones failed: their worker died) and rows older than STAGED_KEEP_DAYS.
@@ -34,7 +42,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from townhall.accounts.models import User
-from townhall.opendata.models import Resource, StagedUpload, StagedUploadState
+from townhall.opendata import services
+from townhall.opendata.models import Dataset, Resource, ResourceVersion, StagedUpload, StagedUploadState
 from townhall.opendata.services import versions
 from townhall.opendata.validation_report import REPORT_LIMIT, Problem
 
@@ -90,14 +99,28 @@ def _expected_rows(handle: Any, filename: str) -> int | None:
 
 
 def staged_upload_create(
-    *, acting_user: versions.Actor, resource: Resource, upload: File, filename: str, change_note: str = ""
+    *,
+    acting_user: versions.Actor,
+    upload: File,
+    filename: str,
+    change_note: str = "",
+    resource: Resource | None = None,
+    dataset: Dataset | None = None,
+    name: str = "",
+    description: str = "",
 ) -> StagedUpload:
     """Stage a large file for checking in the background. ValidationError (nothing kept) when it cannot be.
 
-    The file is written to staging storage and its row saved in one go; the check is queued after commit.
+    Either the next version of `resource`, or a new resource in `dataset` called `name`
+    (with `description`), created only if the file passes. The file is written to staging
+    storage and its row saved in one go; the check is queued after commit.
     """
     versions.require_steward(acting_user)
-    name = versions.clean_filename(filename)
+    if (resource is None) == (dataset is None):
+        raise ValueError("Stage a file for a resource or for a dataset, not both or neither.")
+    if dataset is not None and not name.strip():
+        raise ValidationError({"name": ["Enter a name for the file"]})
+    filename = versions.clean_filename(filename)
     limit = background_upload_max_bytes()
     size = upload.size
     if size is None or size > limit:
@@ -107,21 +130,24 @@ def staged_upload_create(
     if size == 0:
         raise versions.UploadRejectedError([Problem(row=None, field="", cell="", message="The file is empty.")])
     upload.seek(0)
-    expected = _expected_rows(upload, name)
+    expected = _expected_rows(upload, filename)
     staged = StagedUpload(
         resource=resource,
-        filename=name,
+        dataset=dataset if resource is None else None,
+        name=name.strip() if resource is None else "",
+        description=description.strip() if resource is None else "",
+        filename=filename,
         size=size,
         change_note=change_note.strip(),
         rows_expected=expected,
         created_by=acting_user if isinstance(acting_user, User) else None,
     )
     storage = _storage()
-    stored = storage.save(f"{STAGING_DIR}/{staged.pk}/{storage.get_valid_name(name)}", upload)
+    stored = storage.save(f"{STAGING_DIR}/{staged.pk}/{storage.get_valid_name(filename)}", upload)
     try:
         with transaction.atomic():
             staged.file.name = stored
-            staged.full_clean(exclude=["resource", "created_by", "version"])
+            staged.full_clean(exclude=["resource", "dataset", "created_by", "version"])
             staged.save(force_insert=True)
             if _schedule is not None:
                 schedule, staged_id = _schedule, staged.pk
@@ -160,35 +186,47 @@ def _finish(staged: StagedUpload, **changes: Any) -> None:
     staged.save(update_fields=list(changes))
 
 
-def staged_upload_check(*, staged_id: uuid.UUID) -> StagedUpload | None:
-    """The task's work: validate the staged file, then publish it as the next version or keep the report.
-
-    Runs once per upload: a row that is no longer waiting (the task ran twice) is left alone.
-    """
-    claimed = StagedUpload.objects.filter(pk=staged_id, state=StagedUploadState.QUEUED).update(
-        state=StagedUploadState.CHECKING
-    )
-    staged = StagedUpload.objects.select_related("resource", "created_by").filter(pk=staged_id).first()
-    if staged is None or not claimed:
-        return staged
-    try:
-        with staged.file.open("rb") as handle:
-            data = handle.read()
-        limit = background_upload_max_bytes()
-        checked = versions.upload_check(
-            resource=staged.resource,
-            filename=staged.filename,
-            content=data,
-            max_bytes=limit,
-            on_row=_Progress(staged.pk),
-        )
-        version = versions.checked_file_publish(
+def _publish(staged: StagedUpload, checked: versions.CheckedFile, limit: int) -> ResourceVersion:
+    """The checked file as the resource's next version, or as a new resource with it as version 1 (one transaction)."""
+    if staged.resource is not None:
+        return versions.checked_file_publish(
             acting_user=staged.created_by,
             resource=staged.resource,
             checked=checked,
             change_note=staged.change_note,
             max_bytes=limit,
         )
+    assert staged.dataset is not None  # noqa: S101 - the row's constraint: a resource or a dataset
+    fields = services.ResourceFields(
+        name=staged.name, description=staged.description, checked=checked, change_note=staged.change_note
+    )
+    resource = services.resource_create(acting_user=staged.created_by, dataset=staged.dataset, fields=fields)
+    assert resource.current_version is not None  # noqa: S101 - resource_create stored the checked file
+    return resource.current_version
+
+
+def staged_upload_check(*, staged_id: uuid.UUID) -> StagedUpload | None:
+    """The task's work: validate the staged file, then publish it (a new version or a new resource) or keep the report.
+
+    Runs once per upload: a row that is no longer waiting (the task ran twice) is left alone.
+    """
+    claimed = StagedUpload.objects.filter(pk=staged_id, state=StagedUploadState.QUEUED).update(
+        state=StagedUploadState.CHECKING
+    )
+    staged = StagedUpload.objects.select_related("resource", "dataset", "created_by").filter(pk=staged_id).first()
+    if staged is None or not claimed:
+        return staged
+    try:
+        limit = background_upload_max_bytes()
+        with versions.local_file(staged.file) as path:
+            checked = versions.upload_check(
+                resource=staged.resource or Resource(dataset=staged.dataset),
+                filename=staged.filename,
+                path=path,
+                max_bytes=limit,
+                on_row=_Progress(staged.pk),
+            )
+            version = _publish(staged, checked, limit)
     except versions.UploadRejectedError as rejected:
         _finish(
             staged,
@@ -203,12 +241,12 @@ def staged_upload_check(*, staged_id: uuid.UUID) -> StagedUpload | None:
         logger.exception("Checking staged upload %s failed", staged_id)
         _finish(staged, state=StagedUploadState.FAILED, error=f"{type(error).__name__}: {error}"[:2000])
     else:
-        rows = checked.rows
         _finish(
             staged,
             state=StagedUploadState.ACCEPTED,
+            resource=version.resource,
             version=version,
-            rows_checked=len(rows) if rows is not None else 0,
+            rows_checked=checked.row_count or 0,
         )
     return staged
 

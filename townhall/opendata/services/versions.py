@@ -6,6 +6,8 @@ Two steps, so a bad file never touches the database or the disk:
    for CSV and XLSX validates it with Frictionless against the resource's Table Schema
    (the steward's edited one; on the first upload, one inferred from the file). Problems
    raise `UploadRejectedError`, a ValidationError keyed `upload` carrying the per-row report.
+   A small upload is held in memory; a large one (the background path) is read from its
+   local file instead, row by row, so checking a 500 MB file does not need 500 MB of memory.
 2. `version_record` (inside the caller's transaction) writes the file under a path of its
    own (`opendata/versions/<resource>/<number>/<name>`, never overwritten), the version
    row with its change summary against the previous version, and points the resource at it.
@@ -16,20 +18,26 @@ files stay where they are (downloadable at their own address).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import mimetypes
 import posixpath
-from collections import Counter
-from collections.abc import Callable, Iterable
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from frictionless import Detector, FrictionlessException, Schema
 from frictionless.resources import TableResource
@@ -48,6 +56,8 @@ OBJECT_RESOURCE = "opendata.resource"
 UPLOAD_MAX_BYTES = 50 * 1024 * 1024
 # Rows Frictionless reads to infer a schema: enough that a stray value late in a column still counts.
 INFER_SAMPLE_ROWS = 10_000
+# Bytes read from the start of a file on disk to check what it is (MAGIC).
+HEAD_BYTES = 64 * 1024
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # extension → (CKAN format, mimetype, Frictionless format if tabular)
 KNOWN_FORMATS: dict[str, tuple[str, str, str | None]] = {
@@ -102,21 +112,37 @@ class UploadRejectedError(ValidationError):
         super().__init__({field: api_messages(problems, truncated=truncated)})
 
 
+# What a file is checked from: its bytes (a small upload), or a local file (read as a stream).
+Source = bytes | Path
+
+
 @dataclass(frozen=True)
 class CheckedFile:
-    """A file that passed: what version_record stores. `rows` are the data rows as text, for the change summary."""
+    """A file that passed: what version_record stores, from `content` or, for a large file, the local `path`.
+
+    The rows are not kept: the change summary reads them again, one at a time.
+    """
 
     filename: str
-    content: bytes
+    content: bytes | None
+    path: Path | None
+    size: int
     format: str
     mimetype: str
     sha256: str
     table_schema: dict[str, Any] | None
-    rows: list[tuple[str, ...]] | None
+    row_count: int | None
 
     @property
     def tabular(self) -> bool:
-        return self.rows is not None
+        return self.row_count is not None
+
+    @property
+    def source(self) -> Source:
+        return self.path if self.path is not None else (self.content or b"")
+
+    def open(self) -> IO[bytes]:
+        return self.path.open("rb") if self.path is not None else io.BytesIO(self.content or b"")
 
 
 def upload_max_bytes() -> int:
@@ -132,6 +158,13 @@ def _file_problem(message: str) -> UploadRejectedError:
     return UploadRejectedError([Problem(row=None, field="", cell="", message=message)])
 
 
+def _check_size(size: int, limit: int) -> None:
+    if size > limit:
+        raise _file_problem(f"The file is larger than the limit of {limit // (1024 * 1024)} MB.")
+    if not size:
+        raise _file_problem("The file is empty.")
+
+
 def _read(content: bytes | IO[bytes], limit: int) -> bytes:
     """The whole file, refusing one over the limit without reading much past it."""
     if isinstance(content, bytes):
@@ -140,11 +173,23 @@ def _read(content: bytes | IO[bytes], limit: int) -> bytes:
         if hasattr(content, "seek"):
             content.seek(0)
         data = content.read(limit + 1)
-    if len(data) > limit:
-        raise _file_problem(f"The file is larger than the limit of {limit // (1024 * 1024)} MB.")
-    if not data:
-        raise _file_problem("The file is empty.")
+    _check_size(len(data), limit)
     return data
+
+
+@contextlib.contextmanager
+def local_file(field_file: FieldFile) -> Iterator[Path]:
+    """A stored file as a path on this machine: its own (file system storage), else a temporary copy."""
+    try:
+        path = Path(field_file.path)
+    except NotImplementedError:  # remote storage: copy it down in chunks
+        with tempfile.TemporaryDirectory() as directory, field_file.open("rb") as handle:
+            path = Path(directory) / Path(field_file.name or "file").name
+            with path.open("wb") as out:
+                shutil.copyfileobj(handle, out, 1024 * 1024)
+            yield path
+        return
+    yield path
 
 
 def clean_filename(filename: str) -> str:
@@ -154,15 +199,24 @@ def clean_filename(filename: str) -> str:
     return name[:200]
 
 
-def sniff(filename: str, data: bytes) -> tuple[str, str, str | None]:
+def sniff(filename: str, source: Source) -> tuple[str, str, str | None]:
     """(CKAN format, mimetype, Frictionless format or None) from the file's extension, checked against its bytes."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     magic = MAGIC.get(extension)
-    if magic is not None and not data.startswith(magic):
+    if isinstance(source, Path):
+        with source.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    else:
+        head = source
+    if magic is not None and not head.startswith(magic):
         raise _file_problem(f"The file is named .{extension} but is not a {extension.upper()} file.")
     if extension in ("json", "geojson"):
         try:
-            parsed = json.loads(data)
+            if isinstance(source, Path):
+                with source.open("rb") as handle:
+                    parsed = json.load(handle)
+            else:
+                parsed = json.loads(source)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise _file_problem(f"The file is not valid JSON: {error}.") from None
         if extension == "geojson" and not (isinstance(parsed, dict) and "type" in parsed):
@@ -233,26 +287,28 @@ def schema_problems(descriptor: Any) -> list[str]:
     return [str(error.message) for error in report.errors]
 
 
-def _table(data: bytes, table_format: str, schema: dict[str, Any] | None) -> TableResource:
-    detector = Detector(sample_size=INFER_SAMPLE_ROWS)
-    if schema is None:
-        return TableResource(data=data, format=table_format, detector=detector)
-    return TableResource(data=data, format=table_format, detector=detector, schema=Schema.from_descriptor(schema))
+def _table(source: Source, table_format: str, schema: dict[str, Any] | None) -> TableResource:
+    """A Frictionless table over the bytes, or streaming the file (named inside its folder: Frictionless
+    refuses absolute paths as unsafe)."""
+    options: dict[str, Any] = {"format": table_format, "detector": Detector(sample_size=INFER_SAMPLE_ROWS)}
+    if schema is not None:
+        options["schema"] = Schema.from_descriptor(schema)
+    if isinstance(source, Path):
+        return TableResource(path=source.name, basepath=str(source.parent), **options)
+    return TableResource(data=source, **options)
 
 
-def _rows(table: TableResource) -> list[tuple[str, ...]]:
-    """Every data row as text (None as ""), in the schema's field order."""
-    rows = []
+def _rows(table: TableResource) -> Iterator[tuple[str, ...]]:
+    """Every data row as text (None as ""), in the schema's field order, one at a time."""
     with table:
         for row in table.row_stream:
-            rows.append(tuple("" if value is None else str(value) for value in row.to_list()))
-    return rows
+            yield tuple("" if value is None else str(value) for value in row.to_list())
 
 
 def _tabular_check(
-    data: bytes, table_format: str, schema: dict[str, Any] | None, on_row: Callable[[int], None] | None = None
-) -> tuple[dict[str, Any], list]:
-    """(the schema used, the rows as text); UploadRejectedError with the report when the file does not fit it.
+    source: Source, table_format: str, schema: dict[str, Any] | None, on_row: Callable[[int], None] | None = None
+) -> tuple[dict[str, Any], int]:
+    """(the schema used, how many data rows); UploadRejectedError with the report when the file does not fit it.
 
     `on_row` is told how many rows have been validated so far, after each row (for progress).
     """
@@ -265,98 +321,154 @@ def _tabular_check(
             on_row(counted)
 
     try:
-        table = _table(data, table_format, schema)
+        table = _table(source, table_format, schema)
         if schema is None:
             table.infer()
             schema = table.schema.to_descriptor()
-        report = table.validate(limit_errors=REPORT_LIMIT, on_row=_row_checked if on_row is not None else None)
+        report = table.validate(limit_errors=REPORT_LIMIT, on_row=_row_checked)
     except FrictionlessException as error:
         raise _file_problem(f"The file could not be read as {table_format.upper()}: {error.error.message}") from None
     if not report.valid:
         problems, truncated = _problems(report)
         raise UploadRejectedError(problems, truncated=truncated)
-    return schema, _rows(_table(data, table_format, schema))
+    return schema, counted
 
 
 def upload_check(
     *,
     resource: Resource,
     filename: str,
-    content: bytes | IO[bytes],
+    content: bytes | IO[bytes] | None = None,
+    path: Path | None = None,
     table_schema: dict[str, Any] | None = None,
     max_bytes: int | None = None,
     on_row: Callable[[int], None] | None = None,
 ) -> CheckedFile:
     """Read and validate a file for `resource` without storing anything. UploadRejectedError when it is not accepted.
 
-    Tabular files are validated against `table_schema` if given, else the resource's
-    schema, else one inferred from the file itself (the first upload). `max_bytes` replaces
-    the upload limit (the background path's larger one); `on_row` follows validation row by row.
+    The file is `content` (read into memory, unless it is an upload Django already wrote to
+    disk) or the local file at `path` (streamed: large files). Tabular files are validated
+    against `table_schema` if given, else the resource's schema, else one inferred from the
+    file itself (the first upload).
+    `max_bytes` replaces the upload limit (the background path's larger one); `on_row`
+    follows validation row by row.
     """
     name = clean_filename(filename)
-    data = _read(content, upload_max_bytes() if max_bytes is None else max_bytes)
-    file_format, mimetype, table_format = sniff(name, data)
+    limit = upload_max_bytes() if max_bytes is None else max_bytes
+    on_disk = getattr(content, "temporary_file_path", None)  # Django keeps uploads over 2.5 MB on disk
+    if path is None and on_disk is not None:
+        path = Path(on_disk())
+    source: Source
+    if path is not None:
+        source = path
+        _check_size(path.stat().st_size, limit)
+        with path.open("rb") as handle:
+            sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
+        size = path.stat().st_size
+    else:
+        source = _read(content if content is not None else b"", limit)
+        sha256, size = hashlib.sha256(source).hexdigest(), len(source)
+    file_format, mimetype, table_format = sniff(name, source)
     schema: dict[str, Any] | None = None
-    rows = None
+    row_count = None
     if table_format is not None:
         wanted = table_schema if table_schema is not None else resource.table_schema
         if wanted is not None:
             problems = schema_problems(wanted)
             if problems:
                 raise ValidationError({"table_schema": problems})
-        schema, rows = _tabular_check(data, table_format, wanted, on_row)
+        schema, row_count = _tabular_check(source, table_format, wanted, on_row)
     return CheckedFile(
         filename=name,
-        content=data,
+        content=source if isinstance(source, bytes) else None,
+        path=path,
+        size=size,
         format=file_format,
         mimetype=mimetype,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         table_schema=schema,
-        rows=rows,
+        row_count=row_count,
     )
 
 
-def _keyed(rows: Iterable[tuple[str, ...]], names: list[str], key: list[str]) -> dict[tuple[str, ...], str]:
-    positions = [names.index(name) for name in key]
-    return {tuple(row[i] for i in positions): hashlib.sha256(json.dumps(row).encode()).hexdigest() for row in rows}
+def _digest(values: Iterable[str]) -> bytes:
+    return hashlib.blake2b(json.dumps(list(values)).encode(), digest_size=16).digest()
 
 
-def change_summary(
-    *, rows: list[tuple[str, ...]], schema: dict[str, Any], previous: ResourceVersion | None
-) -> dict[str, Any]:
+def _compared(
+    new_rows: Iterable[tuple[str, ...]],
+    old_rows: Iterable[tuple[str, ...]],
+    key_positions: tuple[list[int], list[int]] | None,
+) -> tuple[int, int, int | None]:
+    """(added, removed, changed) between two row streams, counted in a scratch SQLite file.
+
+    Only a digest per row (and per key) is kept, on disk, so comparing two large versions
+    needs little memory whatever their size.
+    """
+    with (
+        tempfile.TemporaryDirectory() as directory,
+        contextlib.closing(sqlite3.connect(Path(directory) / "compare.sqlite3")) as db,
+    ):
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        for table, rows, positions in (
+            ("new", new_rows, key_positions[0] if key_positions else None),
+            ("old", old_rows, key_positions[1] if key_positions else None),
+        ):
+            if positions is None:
+                db.execute(f"CREATE TABLE {table} (h BLOB)")
+                db.executemany(f"INSERT INTO {table} VALUES (?)", ((_digest(row),) for row in rows))  # noqa: S608
+                continue
+            db.execute(f"CREATE TABLE {table} (k BLOB PRIMARY KEY, h BLOB)")
+            db.executemany(  # a repeated key keeps its last row
+                f"INSERT OR REPLACE INTO {table} VALUES (?, ?)",  # noqa: S608
+                ((_digest(row[i] for i in positions), _digest(row)) for row in rows),
+            )
+        if key_positions is not None:
+            (added,) = db.execute("SELECT COUNT(*) FROM new WHERE k NOT IN (SELECT k FROM old)").fetchone()
+            (removed,) = db.execute("SELECT COUNT(*) FROM old WHERE k NOT IN (SELECT k FROM new)").fetchone()
+            (changed,) = db.execute("SELECT COUNT(*) FROM new JOIN old USING (k) WHERE new.h != old.h").fetchone()
+            return added, removed, changed
+        surplus = (
+            "SELECT COALESCE(SUM(a.c - COALESCE(b.c, 0)), 0) FROM (SELECT h, COUNT(*) AS c FROM {0} GROUP BY h) AS a "
+            "LEFT JOIN (SELECT h, COUNT(*) AS c FROM {1} GROUP BY h) AS b USING (h) WHERE a.c > COALESCE(b.c, 0)"
+        )
+        (added,) = db.execute(surplus.format("new", "old")).fetchone()
+        (removed,) = db.execute(surplus.format("old", "new")).fetchone()
+        return added, removed, None
+
+
+def change_summary(*, checked: CheckedFile, previous: ResourceVersion | None) -> dict[str, Any]:
     """Rows added, removed and changed against the previous version.
 
     By the schema's primary key when it has one (a row whose key stays but whose values
     differ is "changed"); otherwise whole rows are compared as a multiset, which can say
     what was added and removed but not what changed (an edited row counts as one of each).
+    Both files are read again row by row (see _compared).
     """
+    schema = checked.table_schema
+    assert schema is not None  # noqa: S101 - only tabular files have a summary
     if previous is None or previous.table_schema is None:
-        return {"compared_with": None, "rows_added": len(rows), "rows_removed": 0, "rows_changed": 0, "by": "first"}
-    with previous.file.open("rb") as handle:
-        old_data = handle.read()
-    table_format = KNOWN_FORMATS.get(previous.format.lower(), ("", "", None))[2] or "csv"
-    old_rows = _rows(_table(old_data, table_format, previous.table_schema))
+        added = checked.row_count or 0
+        return {"compared_with": None, "rows_added": added, "rows_removed": 0, "rows_changed": 0, "by": "first"}
+    new_format = KNOWN_FORMATS.get(checked.format.lower(), ("", "", None))[2] or "csv"
+    old_format = KNOWN_FORMATS.get(previous.format.lower(), ("", "", None))[2] or "csv"
     names = [field["name"] for field in schema["fields"]]
     old_names = [field["name"] for field in previous.table_schema["fields"]]
     key = schema.get("primaryKey") or []
     key = [key] if isinstance(key, str) else list(key)
-    if key and all(name in old_names for name in key):
-        new = _keyed(rows, names, key)
-        old = _keyed(old_rows, old_names, key)
-        return {
-            "compared_with": previous.number,
-            "rows_added": len(new.keys() - old.keys()),
-            "rows_removed": len(old.keys() - new.keys()),
-            "rows_changed": sum(1 for k in new.keys() & old.keys() if new[k] != old[k]),
-            "by": "primary_key",
-        }
-    new_count, old_count = Counter(rows), Counter(old_rows)
+    by_key = bool(key) and all(name in old_names for name in key)
+    positions = ([names.index(name) for name in key], [old_names.index(name) for name in key]) if by_key else None
+    with local_file(previous.file) as old_path:
+        new_rows = _rows(_table(checked.source, new_format, schema))
+        old_rows = _rows(_table(old_path, old_format, previous.table_schema))
+        added, removed, changed = _compared(new_rows, old_rows, positions)
     return {
         "compared_with": previous.number,
-        "rows_added": sum((new_count - old_count).values()),
-        "rows_removed": sum((old_count - new_count).values()),
-        "rows_changed": None,
-        "by": "whole_rows",
+        "rows_added": added,
+        "rows_removed": removed,
+        "rows_changed": changed,
+        "by": "primary_key" if by_key else "whole_rows",
     }
 
 
@@ -380,10 +492,11 @@ def version_record(
         )
     number = previous.number + 1 if previous is not None else 1
     summary: dict[str, Any] = {}
-    if checked.rows is not None and checked.table_schema is not None:
-        summary = change_summary(rows=checked.rows, schema=checked.table_schema, previous=previous)
+    if checked.tabular and checked.table_schema is not None:
+        summary = change_summary(checked=checked, previous=previous)
     storage = ResourceVersion._meta.get_field("file").storage
-    stored = storage.save(_version_path(resource, number, checked.filename), ContentFile(checked.content))
+    with checked.open() as handle:
+        stored = storage.save(_version_path(resource, number, checked.filename), File(handle))
     try:
         now = timezone.now()
         version = ResourceVersion(
@@ -394,8 +507,8 @@ def version_record(
             format=checked.format,
             mimetype=checked.mimetype,
             sha256=checked.sha256,
-            size=len(checked.content),
-            row_count=len(checked.rows) if checked.rows is not None else None,
+            size=checked.size,
+            row_count=checked.row_count,
             table_schema=checked.table_schema,
             change_summary=summary,
             change_note=change_note.strip(),
@@ -461,7 +574,11 @@ def checked_file_publish(
         locked = Resource.objects.select_for_update().get(pk=resource.pk)
         if table_schema is None and locked.table_schema != resource.table_schema:
             checked = upload_check(
-                resource=locked, filename=checked.filename, content=checked.content, max_bytes=max_bytes
+                resource=locked,
+                filename=checked.filename,
+                content=checked.content,
+                path=checked.path,
+                max_bytes=max_bytes,
             )
         version = version_record(acting_user=acting_user, resource=locked, checked=checked, change_note=change_note)
         Dataset.objects.filter(pk=locked.dataset_id).update(metadata_modified=version.created_at)
@@ -504,11 +621,10 @@ def resource_schema_update(*, acting_user: Actor, resource: Resource, table_sche
             )
         version = locked.current_version
         assert version is not None  # noqa: S101 - _current_header found it
-        with version.file.open("rb") as handle:
-            data = handle.read()
         table_format = KNOWN_FORMATS.get(version.format.lower(), ("", "", None))[2] or "csv"
         try:
-            _tabular_check(data, table_format, table_schema)
+            with local_file(version.file) as path:
+                _tabular_check(path, table_format, table_schema)
         except UploadRejectedError as rejected:
             raise UploadRejectedError(rejected.problems, truncated=rejected.truncated, field="table_schema") from None
         locked.table_schema = table_schema
