@@ -3,10 +3,11 @@
 Council tax, housing, adult social care and garden waste subscriptions each hold some of
 the borough's residents, each in its own column names, with the overlaps and errors
 real extracts have (townhall.people's synthetic generator: nicknames, typos, swapped
-dates, movers, twins). The records are loaded through the same import service a data
-team uses and linked by the same run, so the demo shows citizens, golden records,
-events and a review queue. The residents here are made up and are not the demo's
-resident accounts.
+dates, movers, twins, and its hard cases: juniors, and recent movers whose old records
+share little more than a name with the new ones, which leave pairs for clerical review).
+The records are loaded through the same import service a data team uses and linked by
+the same run, so the demo shows citizens, golden records, events and a review queue.
+The residents here are made up and are not the demo's resident accounts.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def demo_citizen_index_create(*, seed: int, scale: Scale | str) -> LinkageRun:
     """Create the four source systems, load their synthetic extracts, run linkage once and measure data quality."""
     mappings = {code: mapping for code, _name, _rank, mapping in DEMO_SOURCE_SYSTEMS}
     extracts = people_selectors.synthetic_source_extracts(
-        records=SOURCE_RECORDS[Scale(scale)], seed=seed, mappings=mappings
+        records=SOURCE_RECORDS[Scale(scale)], seed=seed, mappings=mappings, hard_cases=True
     )
     for code, name, rank, mapping in DEMO_SOURCE_SYSTEMS:
         source = people_services.source_system_create(code=code, name=name, trust_rank=rank, column_mapping=mapping)

@@ -152,11 +152,14 @@ class SyntheticExtracts:
     truth: dict[tuple[str, str], int]
 
 
-def synthetic_source_extracts(*, records: int, seed: int, mappings: dict[str, dict[str, str]]) -> SyntheticExtracts:
+def synthetic_source_extracts(
+    *, records: int, seed: int, mappings: dict[str, dict[str, str]], hard_cases: bool = False
+) -> SyntheticExtracts:
     """About `records` synthetic records split into the demo sources' extracts, written with each mapping.
 
     Sources not in `mappings` are left out. Reuses townhall.people.synthetic (households,
-    twins, nicknames, typos, movers) so linkage can be measured against the truth.
+    twins, nicknames, typos, movers; with `hard_cases`, juniors and recent movers) so
+    linkage can be measured against the truth.
     """
     from townhall.people.synthetic import synthetic_records
 
@@ -165,7 +168,9 @@ def synthetic_source_extracts(*, records: int, seed: int, mappings: dict[str, di
     truth: dict[tuple[str, str], int] = {}
     for source, mapping in mappings.items():
         writers[source].writerow(list(mapping.values()))
-    for record in sorted(synthetic_records(records=records, seed=seed), key=lambda r: r.record_id):
+    for record in sorted(
+        synthetic_records(records=records, seed=seed, hard_cases=hard_cases), key=lambda r: r.record_id
+    ):
         if record.source_system not in mappings:
             continue
         source_id = synthetic_source_id(record.source_system, record.record_id)

@@ -10,14 +10,19 @@ What makes linkage hard here, on purpose:
 - twins share all of that and a date of birth, and differ only in given name;
 - records use nicknames (Bob for Robert), typos, day and month swapped, missing
   dates of birth, postcodes written without the space or in lower case;
-- some people have moved, and some systems still hold the old address.
+- some people have moved, and some systems still hold the old address;
+- cases a model cannot settle alone, which fill the clerical review queue as real
+  extracts do: people who moved within the borough lately, whose old record (old
+  address, perhaps a maiden name or a slip, no date of birth or contact details)
+  shares only their name with the new one; and sons given their father's name,
+  living at his address.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 
 DEMO_SOURCES: tuple[str, ...] = ("council_tax", "housing", "adult_social_care", "waste")
@@ -141,6 +146,10 @@ class SyntheticPerson:
     previous_address: SyntheticAddress | None
     email: str
     phone: str
+    # Moved lately: systems that have not caught up hold an old record (old address, perhaps
+    # the surname before a marriage, no date of birth or contact details, taken before those were asked).
+    recent_move: bool = False
+    previous_surname: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,8 +214,13 @@ def _surname_pool() -> tuple[list[str], list[float]]:
     return list(COMMON_SURNAMES) + tail, weights
 
 
-def synthetic_people(*, households: int, seed: int) -> list[SyntheticPerson]:
-    """Residents living in `households` households (about 2.3 people each), reproducible for a seed."""
+def synthetic_people(*, households: int, seed: int, hard_cases: bool = False) -> list[SyntheticPerson]:
+    """Residents living in `households` households (about 2.3 people each), reproducible for a seed.
+
+    `hard_cases` adds juniors and recent movers (_hard_cases): the demo borough has them,
+    so its review queue is not empty; the linkage benchmarks and tests keep the data their
+    goals were set on.
+    """
     rng = random.Random(seed)  # noqa: S311 (seeded on purpose: determinism)
     borough = _Borough(rng)
     # Where movers lived before: other streets and postcodes, not next door.
@@ -257,7 +271,64 @@ def synthetic_people(*, households: int, seed: int) -> list[SyntheticPerson]:
                     child_born = child_born + timedelta(days=rng.randrange(400, 2500))
                     child_born = min(child_born, reference - timedelta(days=rng.randrange(30, 365)))
                 new_person(household_id, surname, rng.choice("mf"), child_born, home, moved_from, initials)
+    if not hard_cases:
+        return people
+    return _hard_cases(people, seed=seed, borough=borough, surnames=surnames, surname_weights=surname_weights)
+
+
+_MALE = frozenset(MALE_NAMES)
+# Share of fathers with a son given his name; of adults who moved lately; of those whose
+# surname changed with the move.
+NAMED_AFTER_FATHER = 0.05
+RECENT_MOVERS = 0.08
+NEW_SURNAME = 0.1
+
+
+def _hard_cases(
+    people: list[SyntheticPerson],
+    *,
+    seed: int,
+    borough: _Borough,
+    surnames: list[str],
+    surname_weights: list[float],
+) -> list[SyntheticPerson]:
+    """Juniors (a son with his father's name and address) and recent movers.
+
+    A council hears of most moves within its own area, so a recent mover's old address
+    is another one in the borough (one who moved before, from elsewhere, keeps that one).
+    Drawn from a random stream of their own, so the data without them stay exactly as
+    the benchmarks measured them.
+    """
+    rng = random.Random(seed * 1_000_003 + 17)  # noqa: S311 (seeded on purpose: determinism)
+    adult_before = date(2008, 1, 1)
+    fathers: dict[int, SyntheticPerson | None] = {}  # household -> its first member if a man without a junior yet
+    for index, person in enumerate(people):
+        if person.household_id not in fathers:
+            fathers[person.household_id] = person if person.given_name in _MALE else None
+        elif (
+            (father := fathers[person.household_id]) is not None
+            and person.given_name in _MALE
+            and person.date_of_birth - father.date_of_birth > timedelta(days=16 * 365)
+            and rng.random() < NAMED_AFTER_FATHER
+        ):
+            fathers[person.household_id] = None
+            person = _named_after(person, father.given_name)
+        if person.date_of_birth < adult_before and rng.random() < RECENT_MOVERS:
+            before = rng.choices(surnames, surname_weights)[0] if rng.random() < NEW_SURNAME else None
+            person = replace(
+                person,
+                recent_move=True,
+                previous_surname=before if before != person.surname else None,
+                previous_address=person.previous_address or borough.address(),
+            )
+        people[index] = person
     return people
+
+
+def _named_after(person: SyntheticPerson, given_name: str) -> SyntheticPerson:
+    """The person given another's name, their email address following it."""
+    old, new = (f"{name}.{person.surname}".lower().replace("'", "") for name in (person.given_name, given_name))
+    return replace(person, given_name=given_name, email=person.email.replace(old, new, 1))
 
 
 def _typo(rng: random.Random, text: str) -> str:
@@ -322,11 +393,16 @@ _SOURCE_HABITS = {
 }
 # Share of a mover's records in which a system still holds the previous address.
 STALE_ADDRESS = 0.3
+# Share of a recent mover's systems holding a record from before the move (the others may
+# still hold the old address, as for any mover), and of those records with a slip in the given name.
+STALE_RECORD = 0.5
+STALE_RECORD_SLIP = 0.3
 
 
 def synthetic_source_records(people: list[SyntheticPerson], *, seed: int) -> Iterator[SourceRecord]:
     """The records the demo sources hold about people, with realistic errors and overlap."""
     rng = random.Random(seed)  # noqa: S311 (seeded on purpose: determinism)
+    hard = random.Random(seed * 1_000_003 + 29)  # noqa: S311 (the hard cases' own stream, see _hard_cases)
     reference_adult = date(2008, 1, 1)
     for person in people:
         adult = person.date_of_birth < reference_adult
@@ -343,33 +419,46 @@ def synthetic_source_records(people: list[SyntheticPerson], *, seed: int) -> Ite
                     given = _typo(rng, given)
                 surname = _typo(rng, person.surname) if rng.random() < 0.03 else person.surname
                 address = person.address
-                if person.previous_address is not None and rng.random() < STALE_ADDRESS:
+                stale = person.recent_move and hard.random() < STALE_RECORD
+                if stale:
+                    surname, address = person.previous_surname or surname, person.previous_address or address
+                    given = _typo(hard, given) if hard.random() < STALE_RECORD_SLIP else given
+                elif person.previous_address is not None and rng.random() < STALE_ADDRESS:
                     address = person.previous_address  # this system has not heard about the move
                 email = person.email if person.email and rng.random() < habits.email_kept else ""
+                date_of_birth = _date_text(rng, person.date_of_birth, missing=habits.dob_missing)
+                postcode = _postcode_text(rng, address.postcode)
+                phone = _phone_text(rng, person.phone, kept=habits.phone_kept)
+                if stale:
+                    date_of_birth = email = phone = ""
                 yield SourceRecord(
                     record_id=f"{source}-{person.person_id}-{copy}",
                     person_id=person.person_id,
                     source_system=source,
                     given_name=given,
                     surname=surname,
-                    date_of_birth=_date_text(rng, person.date_of_birth, missing=habits.dob_missing),
+                    date_of_birth=date_of_birth,
                     address_line_1=address.line_1,
                     address_line_2=address.line_2,
                     town=address.town,
-                    postcode=_postcode_text(rng, address.postcode),
+                    postcode=postcode,
                     email=email,
-                    phone=_phone_text(rng, person.phone, kept=habits.phone_kept),
+                    phone=phone,
                 )
 
 
-def synthetic_records(*, records: int, seed: int) -> list[SourceRecord]:
+def synthetic_records(*, records: int, seed: int, hard_cases: bool = False) -> list[SourceRecord]:
     """About `records` source records (exactly that many, shuffled), for tests and benchmarks."""
     households = max(1, int(records / 2.55))
-    people = synthetic_people(households=households, seed=seed)
+    people = synthetic_people(households=households, seed=seed, hard_cases=hard_cases)
     rows = list(synthetic_source_records(people, seed=seed + 1))
     while len(rows) < records:
         households = int(households * 1.1) + 1
-        rows = list(synthetic_source_records(synthetic_people(households=households, seed=seed), seed=seed + 1))
+        rows = list(
+            synthetic_source_records(
+                synthetic_people(households=households, seed=seed, hard_cases=hard_cases), seed=seed + 1
+            )
+        )
     rng = random.Random(seed + 2)  # noqa: S311 (seeded on purpose: determinism)
     rng.shuffle(rows)
     return rows[:records]
