@@ -333,8 +333,10 @@ def prediction_blocking_rules() -> list[BlockingRuleCreator | str]:
         block_on("surname_soundex", "address_line_1"),
         block_on("surname", "given_name_initial", "postcode_characters"),
         block_on("given_name", "postcode_characters"),
-        # Given name and surname entered the wrong way round.
+        # Given name and surname entered the wrong way round; within one postcode, also
+        # when the other name is mistyped or missing too.
         "l.given_name = r.surname AND l.surname = r.given_name",
+        "(l.given_name = r.surname OR l.surname = r.given_name) AND l.postcode = r.postcode",
         block_on("email"),
         block_on("phone"),
     ]
