@@ -115,6 +115,11 @@ REFUSED = Expect("403 or 404", lambda r: r.status_code in {403, 404})
 NOT_ALLOWED = Expect("405", lambda r: r.status_code == 405)
 BAD_REQUEST = Expect("400", lambda r: r.status_code == 400)
 FORM_ERRORS = Expect("400 with the form's errors", lambda r: r.status_code == 400)
+# allauth's passkey pages: confirm it is you first (password or MFA), then 404 for a key that is not yours.
+OWN_KEY_ONLY = Expect(
+    "confirm it is you, or 404",
+    lambda r: r.status_code == 404 or (r.status_code == 302 and "reauthenticate" in urlsplit(r["Location"]).path),
+)
 API_REFUSED = Expect("401, 403 or 404", lambda r: r.status_code in {401, 403, 404})
 
 
@@ -317,6 +322,10 @@ TABLE: dict[str, Row] = {
             ),
         ),
     ),
+    "myaccount:suggestion_notice": Row(
+        "open a suggested council notice (its service area remembered for the ranking), then its public page",
+        (get(fixed("/account/timeline/notice/999999/"), signed_in_only(signed_in=NOT_FOUND)),),
+    ),
     "myaccount:messages": Row(
         "the visitor's own inbox", (get(fixed("/account/messages/"), signed_in_only(signed_in=OK)),)
     ),
@@ -492,6 +501,39 @@ TABLE: dict[str, Row] = {
         "remove one of the visitor's own alerts (someone else's is not found)",
         (post(fixed("/staff/insight/alerts/999999/"), FOR_OTHER_ROLES),),
     ),
+    "waste:start": Row("bin collection days: the postcode question", (get(fixed("/bin-collections/"), everyone(OK)),)),
+    "waste:address": Row(
+        "bin collection days: addresses in a postcode (gazetteer only, nothing personal)",
+        (
+            get(fixed("/bin-collections/address/?postcode=TS40+1AB"), everyone(OK)),
+            get(fixed("/bin-collections/address/?postcode=TS40+1AB&uprn=100000001"), everyone(REDIRECT)),
+        ),
+    ),
+    "waste:collections": Row(
+        "bin collection days of a property by UPRN (rounds only, nothing personal)",
+        (
+            get(fixed("/bin-collections/100000001/"), everyone(OK)),
+            get(fixed("/bin-collections/1/"), everyone(NOT_FOUND)),
+        ),
+    ),
+    "waste:calendar": Row(
+        "a property's collections as iCalendar (404 here: the test borough's address is on no round)",
+        (get(fixed("/bin-collections/100000001.ics"), everyone(NOT_FOUND)),),
+    ),
+    "waste_staff:overview": Row(
+        "bin rounds and moved collections (team managers)", (get(fixed("/staff/bin-collections/"), FOR_OTHER_ROLES),)
+    ),
+    "waste_staff:change_create": Row(
+        "move a collection (team managers)",
+        (
+            get(fixed("/staff/bin-collections/changes/new/"), FOR_OTHER_ROLES),
+            post(fixed("/staff/bin-collections/changes/new/"), FOR_OTHER_ROLES, reason="Christmas Day"),
+        ),
+    ),
+    "waste_staff:change_remove": Row(
+        "undo a moved collection (team managers)",
+        (post(fixed("/staff/bin-collections/changes/1/remove/"), FOR_OTHER_ROLES),),
+    ),
     "performance": Row(
         "the public performance page (counts under 5 withheld)", (get(fixed("/performance/"), everyone(OK)),)
     ),
@@ -500,6 +542,95 @@ TABLE: dict[str, Row] = {
     ),
     "performance_json": Row(
         "the performance figures as open data", (get(fixed("/performance/measures.json"), everyone(OK)),)
+    ),
+    # --- have your say (engagement): published consultations only; tests/engagement covers real ones ---
+    "engagement:list": Row(
+        "open, upcoming and closed consultations (published only)",
+        (
+            get(fixed("/have-your-say/"), everyone(OK)),
+            get(fixed("/have-your-say/?status=closed&ward=999999"), everyone(OK)),
+        ),
+    ),
+    "engagement:detail": Row(
+        "one published consultation (drafts are 404; tests/engagement/test_public_pages.py)",
+        (get(fixed("/have-your-say/no-such-consultation/"), everyone(NOT_FOUND)),),
+    ),
+    "engagement:respond": Row(
+        "the response form of an open consultation (tests/engagement/test_responding.py)",
+        (
+            get(fixed("/have-your-say/no-such-consultation/respond/"), everyone(NOT_FOUND)),
+            post(fixed("/have-your-say/no-such-consultation/respond/"), everyone(NOT_FOUND)),
+        ),
+    ),
+    "engagement:response": Row(
+        "a response, to the person who gave it only (another resident's is 404; tests/engagement)",
+        (get(fixed("/have-your-say/no-such-consultation/response/HYS-AAAA-AAAA/"), everyone(NOT_FOUND)),),
+    ),
+    "engagement:results": Row(
+        "counts per answer after close, never free text (tests/engagement/test_public_pages.py)",
+        (get(fixed("/have-your-say/no-such-consultation/results/"), everyone(NOT_FOUND)),),
+    ),
+    # --- consultations back office: team managers and administrators; case officers get 404 ---
+    "staff_consultations:list": Row(
+        "every consultation, drafts included", (get(fixed("/staff/consultations/"), FOR_OTHER_ROLES),)
+    ),
+    "staff_consultations:create": Row(
+        "start a consultation", (get(fixed("/staff/consultations/new/"), FOR_OTHER_ROLES),)
+    ),
+    "staff_consultations:detail": Row(
+        "one consultation with its response count", (get(fixed("/staff/consultations/999999/"), FOR_OTHER_ROLES),)
+    ),
+    "staff_consultations:edit": Row(
+        "change a consultation", (get(fixed("/staff/consultations/edit/999999/"), FOR_OTHER_ROLES),)
+    ),
+    "staff_consultations:questions": Row(
+        "a consultation's questions", (get(fixed("/staff/consultations/questions/999999/"), FOR_OTHER_ROLES),)
+    ),
+    "staff_consultations:publish": Row(
+        "publish (POST)", (post(fixed("/staff/consultations/publish/999999/"), FOR_OTHER_ROLES),)
+    ),
+    "staff_consultations:close": Row(
+        "close early (POST)", (post(fixed("/staff/consultations/close/999999/"), FOR_OTHER_ROLES),)
+    ),
+    "staff_consultations:withdraw": Row(
+        "withdraw (POST)", (post(fixed("/staff/consultations/withdraw/999999/"), FOR_OTHER_ROLES),)
+    ),
+    "staff_consultations:outcome": Row(
+        "write the outcome", (get(fixed("/staff/consultations/outcome/999999/"), FOR_OTHER_ROLES),)
+    ),
+    "staff_consultations:responses_csv": Row(
+        "every response as CSV (audited; tests/engagement/test_staff_pages.py)",
+        (get(fixed("/staff/consultations/responses/999999/"), FOR_OTHER_ROLES),),
+    ),
+    # --- council notices (news, events, service changes; they hold no resident's data) ---
+    "notices:list": Row(
+        "public news, events and service changes",
+        (
+            get(fixed("/news/"), everyone(OK)),
+            get(lambda world: f"/news/?kind=event&ward={world.ward_code}", everyone(OK)),
+        ),
+    ),
+    "notices:detail": Row(
+        "one published notice (drafts, scheduled and withdrawn ones answer 404: tests/notices/test_pages.py)",
+        (get(fixed("/news/999999/"), everyone(NOT_FOUND)),),
+    ),
+    "notices_feed": Row("Atom feed of current notices", (get(fixed("/feeds/notices.atom"), everyone(OK)),)),
+    "notices_feed_ward": Row(
+        "Atom feed of A's ward's notices",
+        (get(lambda world: f"/feeds/notices/ward/{world.ward_code}.atom", everyone(OK)),),
+    ),
+    "notices_staff:list": Row(
+        "council notices back office (team managers and administrators)",
+        (get(fixed("/staff/notices/"), FOR_OTHER_ROLES),),
+    ),
+    "notices_staff:create": Row("write a notice", (get(fixed("/staff/notices/new/"), FOR_OTHER_ROLES),)),
+    "notices_staff:edit": Row("change a notice", (get(fixed("/staff/notices/edit/999999/"), FOR_OTHER_ROLES),)),
+    "notices_staff:publish": Row(
+        "publish or withdraw a notice",
+        (
+            get(fixed("/staff/notices/publish/999999/"), FOR_OTHER_ROLES),
+            post(fixed("/staff/notices/publish/999999/"), FOR_OTHER_ROLES, when="now"),
+        ),
     ),
     "myaccount:identity": Row(
         "the visitor's own identity check", (get(fixed("/account/identity/"), signed_in_only(signed_in=OK)),)
@@ -522,6 +653,28 @@ TABLE: dict[str, Row] = {
         "a private timeline feed: the address is the credential, so any address that is not live is 404 "
         "(a live one is tested in tests/myaccount/test_timeline_feed.py)",
         (get(fixed("/feeds/account/not-a-live-secret/"), everyone(NOT_FOUND)),),
+    ),
+    "account_sign_in_history": Row(
+        "the visitor's own sign-in history (there is no address for anyone else's)",
+        (get(fixed("/account/security/sign-in-history/"), signed_in_only(signed_in=OK)),),
+    ),
+    "mfa_edit_webauthn": Row(
+        "rename one of the visitor's own passkeys: allauth looks the key up among the visitor's own only",
+        (
+            get(
+                fixed("/auth/2fa/webauthn/keys/999999/edit/"),
+                owner_only(owner=OWN_KEY_ONLY, others=OWN_KEY_ONLY, anonymous=SIGN_IN),
+            ),
+        ),
+    ),
+    "mfa_remove_webauthn": Row(
+        "remove one of the visitor's own passkeys: allauth looks the key up among the visitor's own only",
+        (
+            get(
+                fixed("/auth/2fa/webauthn/keys/999999/remove/"),
+                owner_only(owner=OWN_KEY_ONLY, others=OWN_KEY_ONLY, anonymous=SIGN_IN),
+            ),
+        ),
     ),
     "account_delete": Row(
         "close your own account (residents only; GET shows the form, nothing is deleted)",

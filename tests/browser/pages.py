@@ -37,6 +37,13 @@ ANONYMOUS_PAGES = [
     pytest.param("/data/", 200, id="open-data-search"),
     pytest.param("/data/?q=(", 200, id="open-data-search-error"),
     pytest.param("/performance/", 200, id="performance"),
+    pytest.param("/have-your-say/", 200, id="have-your-say"),
+    pytest.param("/have-your-say/?status=closed", 200, id="have-your-say-closed"),
+    pytest.param("/have-your-say/?ward=banana", 200, id="have-your-say-filter-error"),
+    pytest.param("/bin-collections/", 200, id="bin-collections"),
+    pytest.param("/bin-collections/address/?postcode=ZZ", 200, id="bin-collections-postcode-error"),
+    pytest.param("/news/", 200, id="news"),
+    pytest.param("/news/?kind=event&ward=nonsense", 200, id="news-filtered"),
 ]
 
 RESIDENT_PAGES = [
@@ -46,6 +53,7 @@ RESIDENT_PAGES = [
     pytest.param("/staff/", 404, id="staff-area-refused"),
     pytest.param("/account/", 200, id="account"),
     pytest.param("/account/security/", 200, id="account-security"),
+    pytest.param("/have-your-say/", 200, id="have-your-say"),
     pytest.param("/account/timeline/", 200, id="account-timeline"),
     pytest.param("/account/timeline/?since=2026-02-30", 200, id="account-timeline-filter-error"),
     pytest.param("/account/timeline/feed/", 200, id="account-feed"),
@@ -68,6 +76,9 @@ RESIDENT_PAGES = [
     pytest.param("/auth/logout/", 200, id="sign-out"),
     pytest.param("/auth/2fa/", 200, id="mfa-overview"),
     pytest.param("/auth/sessions/", 200, id="sessions"),
+    pytest.param("/account/security/sign-in-history/", 200, id="sign-in-history"),
+    pytest.param("/auth/2fa/webauthn/", 200, id="passkeys"),
+    pytest.param("/auth/2fa/webauthn/add/", 200, id="passkey-add"),
     pytest.param("/auth/2fa/totp/activate/", 200, id="mfa-totp-setup"),
     pytest.param("/auth/3rdparty/", 200, id="oidc-connections"),
 ]
@@ -107,6 +118,12 @@ STAFF_PAGES = [
     pytest.param("/staff/information-assets/reviews/", 200, id="information-assets-reviews"),
     pytest.param("/staff/information-assets/sharing/", 200, id="information-assets-sharing"),
     pytest.param("/staff/information-assets/standards/", 200, id="information-assets-standards"),
+    pytest.param("/staff/notices/", 200, id="council-notices"),
+    pytest.param("/staff/notices/new/", 200, id="council-notices-new"),
+    pytest.param("/staff/bin-collections/", 200, id="bin-collection-rounds"),
+    pytest.param("/staff/bin-collections/changes/new/", 200, id="bin-collection-move"),
+    pytest.param("/staff/consultations/", 200, id="consultations"),
+    pytest.param("/staff/consultations/new/", 200, id="consultations-new"),
     pytest.param("/staff/audit/", 200, id="staff-audit"),
     pytest.param("/staff/audit/?action=resident", 200, id="staff-audit-filtered"),
     pytest.param("/staff/audit/?occurred_from=31%2F2%2F2026", 200, id="staff-audit-filter-error"),
@@ -118,6 +135,7 @@ STAFF_PAGES = [
     pytest.param("/auth/2fa/recovery-codes/", 200, id="mfa-recovery-codes"),
     pytest.param("/auth/2fa/recovery-codes/generate/", 200, id="mfa-recovery-codes-new"),
     pytest.param("/auth/2fa/totp/deactivate/", 200, id="mfa-totp-remove"),
+    pytest.param("/account/security/sign-in-history/", 200, id="sign-in-history"),
 ]
 
 # Reached through tests/browser/error_urls.py (the `failing_urls` fixture): nothing in the

@@ -57,11 +57,15 @@ def test_resident_signs_in_with_the_keyboard(page: Page, resident: User) -> None
     support.assert_signed_in(page)
     # GOV.UK Frontend focuses the "You are signed in" banner, so it is read out; Tab goes on from there.
     expect(page.locator(".govuk-notification-banner--success")).to_be_focused()
-    # The home page offers "Report a problem" first, then reports near you, then the account link.
-    stops = support.tab_to(page, lambda stop: stop["text"] == "Go to your account", max_presses=3)
+    # The home page offers "Report a problem" first, then reports near you, bin days, consultations
+    # and news, then the account link.
+    stops = support.tab_to(page, lambda stop: stop["text"] == "Go to your account", max_presses=6)
     assert [stop["text"] for stop in stops] == [
         "Report a problem",
         "see problems already reported near you",
+        "Find your bin collection days",
+        "Tell us what you think about the council\u2019s plans",
+        "local events, changes to council services and news for your ward",
         "Go to your account",
     ]
     press_enter_and_wait(page)

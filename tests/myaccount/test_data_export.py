@@ -28,9 +28,11 @@ from django.utils import timezone
 
 from tests.myaccount.conftest import RESIDENT_PHONE, DataSubject
 from townhall.accounts.constants import StaffRole
-from townhall.accounts.models import Representation, User
+from townhall.accounts.models import Representation, SignInEvent, User
 from townhall.audit.models import AuditEntry
 from townhall.core import personal_data
+from townhall.engagement.models import Answer as ConsultationAnswer
+from townhall.engagement.models import Response as ConsultationResponse
 from townhall.insight.models import SignInDay
 from townhall.myaccount import services
 from townhall.myaccount.constants import EXPORT_RETENTION_DAYS, ExportState
@@ -102,6 +104,7 @@ def expected_tables(subject: DataSubject) -> dict[tuple[str, str], list[dict[str
         ("Your account", "Sign-in through the council's identity provider"): ordered(
             SocialAccount.objects.filter(user=user)
         ),
+        ("Your sign-in history", "Sign-ins and failed attempts"): ordered(SignInEvent.objects.filter(user=user)),
         ("Messages we sent you", "Your inbox"): ordered(Correspondence.objects.filter(recipient=user)),
         ("Messages we sent you", "Emails and text messages sent to you"): ordered(
             OutboxMessage.objects.filter(
@@ -163,6 +166,14 @@ def expected_tables(subject: DataSubject) -> dict[tuple[str, str], list[dict[str
         ("Your council records", "Link between your account and your council records"): ordered(
             AccountCitizenLink.objects.filter(user=user)
         ),
+        ("Your consultation responses", "Consultations you responded to"): ordered(
+            ConsultationResponse.objects.filter(Q(user=user) | Q(user__isnull=True, email__iexact=user.email))
+        ),
+        ("Your consultation responses", "Your answers"): ordered(
+            ConsultationAnswer.objects.filter(
+                Q(response__user=user) | Q(response__user__isnull=True, response__email__iexact=user.email)
+            )
+        ),
         ("Audit log", "Things you did"): ordered(by_me),
         ("Audit log", "Things council staff or the system did to your account"): ordered(
             about_me, exclude=("actor_id", "previous_hash", "entry_hash")
@@ -223,6 +234,7 @@ def test_the_download_holds_every_row_the_database_holds_about_the_resident(
     assert empty <= {
         ("Your account", "Sign-in through the council's identity provider"),
         ("Your account", "Signed-in sessions"),
+        ("Your sign-in history", "Sign-ins and failed attempts"),  # filled in tests/accounts/test_sign_in_history.py
         ("People who act for you, and people you act for", "People who can act for you"),
         ("People who act for you, and people you act for", "People you act for"),
         ("Your data requests", "Erasure requests"),
@@ -233,6 +245,9 @@ def test_the_download_holds_every_row_the_database_holds_about_the_resident(
         # Needs a Citizen Index match; filled and checked in tests/myaccount/test_subject_access.py.
         ("Your requests for council records", "Requests for council records"),
         ("Your requests for council records", "Information withheld from them"),
+        # Consultation responses: filled and checked in tests/engagement/test_personal_data.py.
+        ("Your consultation responses", "Consultations you responded to"),
+        ("Your consultation responses", "Your answers"),
     }, empty
 
 

@@ -14,7 +14,9 @@ with the new key, after which the old key can leave the fallbacks.
 from __future__ import annotations
 
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from cryptography.fernet import InvalidToken, MultiFernet
+from django.contrib.auth.base_user import AbstractBaseUser
 
 from townhall.core.crypto import derived_fernet, derived_key
 
@@ -46,6 +48,11 @@ def reencrypt(token: str) -> str:
 
 
 class MFAAdapter(DefaultMFAAdapter):
+    def generate_authenticator_name(self, user: AbstractBaseUser, type: Authenticator.Type) -> str:
+        """The suggested name for a new passkey ("Passkey 1", "Passkey 2"), which the person can change."""
+        count = Authenticator.objects.filter(user_id=user.pk, type=type).count()
+        return f"Passkey {count + 1}"
+
     def encrypt(self, text: str) -> str:
         return current_fernet().encrypt(text.encode("utf-8")).decode("ascii")
 

@@ -40,8 +40,16 @@ class StaffAreaMiddleware:
         if not _session_used_mfa(request):
             # Enrolled since signing in (or signed in another way): prove it now.
             query = urlencode({"next": request.get_full_path()})
-            return HttpResponseRedirect(f"{reverse('mfa_reauthenticate')}?{query}")
+            return HttpResponseRedirect(f"{reverse(_mfa_reauthentication_view(user))}?{query}")
         return None
+
+
+def _mfa_reauthentication_view(user: object) -> str:
+    """The authenticator-app step if they have the app, else the passkey step (staff with only a passkey)."""
+    from allauth.mfa.models import Authenticator
+
+    has_app = Authenticator.objects.filter(user_id=getattr(user, "pk", None), type=Authenticator.Type.TOTP).exists()
+    return "mfa_reauthenticate" if has_app else "mfa_reauthenticate_webauthn"
 
 
 def _session_used_mfa(request: HttpRequest) -> bool:

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from townhall.accounts.constants import Relationship, StaffRole
+from townhall.accounts.constants import Relationship, SecondStep, SignInMethod, SignInOutcome, StaffRole
 
 
 class UserManager(BaseUserManager["User"]):
@@ -139,3 +139,43 @@ class Representation(models.Model):
 
     def __str__(self) -> str:
         return f"User {self.representative_id} for user {self.represented_id}"
+
+
+class SignInEvent(models.Model):
+    """One sign-in to an account, or one failed attempt at it, for the account holder's own security.
+
+    Kept for SIGN_IN_HISTORY_DAYS. Only a coarse device ("Firefox on Windows") is stored, not
+    the browser's full user agent string; the IP address is kept whole because the account
+    holder needs it to recognise (or not) where a sign-in came from (ADR 0023).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_events")
+    occurred_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=30, choices=SignInOutcome.choices)
+    method = models.CharField(max_length=30, choices=SignInMethod.choices, blank=True)
+    # The identity provider's name when method is IDENTITY_PROVIDER ("GOV.UK One Login").
+    provider = models.CharField(max_length=100, blank=True)
+    second_step = models.CharField(max_length=30, choices=SecondStep.choices, blank=True)
+    device = models.CharField(max_length=100, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-occurred_at", "-pk"]
+        indexes: ClassVar = [
+            models.Index(fields=["user", "-occurred_at"], name="accounts_signin_user_time"),
+            models.Index(fields=["occurred_at"], name="accounts_signin_time"),
+        ]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=SignInOutcome.values), name="accounts_signin_outcome"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(method__in=[*SignInMethod.values, ""]), name="accounts_signin_method"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(second_step__in=[*SecondStep.values, ""]), name="accounts_signin_second_step"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"User {self.user_id}: {self.outcome} at {self.occurred_at:%Y-%m-%d %H:%M}"

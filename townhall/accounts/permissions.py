@@ -41,12 +41,13 @@ def has_role(user: AnyUser, *roles: StaffRole | str) -> bool:
 
 
 def has_mfa(user: AnyUser) -> bool:
-    """True when the user has enrolled an authenticator app (TOTP)."""
+    """True when the user has enrolled a second factor: an authenticator app (TOTP) or a passkey."""
     if not user.is_authenticated:
         return False
     from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+    second_factors = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+    return Authenticator.objects.filter(user_id=user.pk, type__in=second_factors).exists()
 
 
 # Who may look up a resident's personal details (each view is audited, with a reason).

@@ -17,7 +17,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q
 from django.utils import timezone
 
-from townhall.accounts.models import Representation, User
+from townhall.accounts.models import Representation, SignInEvent, User
 from townhall.core import personal_data
 from townhall.core.personal_data import ErasureAction, ErasureItem, Tables
 
@@ -140,8 +140,26 @@ class RepresentationProvider(personal_data.PersonalDataProvider):
         ]
 
 
+class SignInHistoryProvider(personal_data.PersonalDataProvider):
+    """Sign-ins and failed attempts: the account holder's own security record, deleted on erasure."""
+
+    label = "Your sign-in history"
+    covers: ClassVar[tuple[str, ...]] = ("accounts.SignInEvent.user",)
+
+    def collect(self, user: AbstractBaseUser) -> Tables:
+        return {
+            "Sign-ins and failed attempts": personal_data.model_rows(
+                SignInEvent.objects.filter(user_id=user.pk).order_by("pk")
+            )
+        }
+
+    def erase(self, user: AbstractBaseUser) -> list[ErasureItem]:
+        deleted, _ = SignInEvent.objects.filter(user_id=user.pk).delete()
+        return [ErasureItem(self.label, "Sign-ins and failed attempts", ErasureAction.DELETED, deleted)]
+
+
 def register() -> None:
-    personal_data.register(AccountProvider(), RepresentationProvider())
+    personal_data.register(AccountProvider(), RepresentationProvider(), SignInHistoryProvider())
     staff = "Held only for council staff, about their work: a resident never has one."
     personal_data.exempt("accounts.StaffRoleAssignment.user", staff)
     personal_data.exempt("accounts.Team.members", staff)

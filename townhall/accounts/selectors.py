@@ -21,7 +21,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from townhall.accounts.constants import StaffRole
-from townhall.accounts.models import Representation, StaffRoleAssignment, User
+from townhall.accounts.models import Representation, SignInEvent, StaffRoleAssignment, User
 from townhall.accounts.permissions import AnyUser, can_find_residents, roles_of
 
 RESIDENT_SEARCH_LIMIT = 50
@@ -201,3 +201,33 @@ def staff_with_role(*, role: StaffRole) -> QuerySet[User]:
 def resident_signups(*, joined_from: dt.datetime, joined_before: dt.datetime) -> QuerySet[User]:
     """Resident accounts opened in [joined_from, joined_before)."""
     return residents().filter(date_joined__gte=joined_from, date_joined__lt=joined_before)
+
+
+def sign_in_history(*, user: User) -> QuerySet[SignInEvent]:
+    """`user`'s own sign-ins and failed attempts, newest first (nobody else's, whoever asks)."""
+    return SignInEvent.objects.filter(user=user).order_by("-occurred_at", "-pk")
+
+
+def account_for_sign_in_email(email: str) -> User | None:
+    """The one account someone trying to sign in as `email` was aiming at, or None.
+
+    Matches the account's own address or one of its verified addresses, ignoring case, as
+    allauth's sign-in does. An address nobody holds gives None, so nothing is recorded.
+    """
+    email = email.strip()
+    if not email:
+        return None
+    by_account = list(User.objects.filter(email__iexact=email)[:2])
+    if len(by_account) == 1:
+        return by_account[0]
+    owners = list(
+        EmailAddress.objects.filter(email__iexact=email, verified=True).values_list("user_id", flat=True).distinct()[:2]
+    )
+    if len(owners) != 1:
+        return None
+    return User.objects.filter(pk=owners[0]).first()
+
+
+def authenticator_types(*, user: User) -> frozenset[str]:
+    """The kinds of authenticator `user` has set up ("totp", "recovery_codes", "webauthn")."""
+    return frozenset(Authenticator.objects.filter(user_id=user.pk).values_list("type", flat=True))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
+import ipaddress
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,9 +28,17 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from townhall.accounts import selectors
-from townhall.accounts.constants import Relationship, StaffRole
+from townhall.accounts.constants import (
+    SIGN_IN_HISTORY_DAYS,
+    Relationship,
+    SecondStep,
+    SignInMethod,
+    SignInOutcome,
+    StaffRole,
+)
+from townhall.accounts.devices import device_description
 from townhall.accounts.mfa_adapter import reencrypt
-from townhall.accounts.models import Representation, StaffRoleAssignment, Team, User
+from townhall.accounts.models import Representation, SignInEvent, StaffRoleAssignment, Team, User
 from townhall.accounts.permissions import can_find_residents, can_request_account_deletion, role_choices
 from townhall.audit.services import audit_record
 from townhall.notify import services as notify
@@ -409,3 +419,53 @@ def representation_revoke(*, acting_user: User, representation_id: int) -> Repre
         reason=f"user {found.representative_id} for user {found.represented_id}",
     )
     return found
+
+
+def _ip_or_none(ip_address: str | None) -> str | None:
+    """A valid IP address, or None: what a proxy header claims is not trusted to be one."""
+    if not ip_address:
+        return None
+    try:
+        return str(ipaddress.ip_address(ip_address.strip()))
+    except ValueError:
+        return None
+
+
+@transaction.atomic
+def sign_in_event_record(
+    *,
+    user: User,
+    outcome: SignInOutcome,
+    user_agent: str,
+    ip_address: str | None,
+    method: SignInMethod | None = None,
+    second_step: SecondStep | None = None,
+    provider: str = "",
+    at: dt.datetime | None = None,
+) -> SignInEvent:
+    """Add one line to `user`'s sign-in history (a sign-in, or a failed attempt at one).
+
+    Only the coarse device description is kept from `user_agent`. The account holder is the
+    only person who sees the history, so no audit entry is written.
+    """
+    event = SignInEvent(
+        user=user,
+        occurred_at=at or timezone.now(),
+        outcome=outcome,
+        method=method or "",
+        second_step=second_step or "",
+        provider=provider[: SignInEvent._meta.get_field("provider").max_length or 100],
+        device=device_description(user_agent),
+        ip_address=_ip_or_none(ip_address),
+    )
+    event.full_clean()
+    event.save()
+    return event
+
+
+@transaction.atomic
+def sign_in_history_sweep(*, now: dt.datetime | None = None) -> int:
+    """Delete sign-in history older than SIGN_IN_HISTORY_DAYS; returns how many rows went."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=SIGN_IN_HISTORY_DAYS)
+    deleted, _ = SignInEvent.objects.filter(occurred_at__lt=cutoff).delete()
+    return deleted

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from allauth.account.decorators import reauthentication_required
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -19,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from townhall.accounts import permissions, selectors, services
-from townhall.accounts.constants import StaffRole
+from townhall.accounts.constants import SIGN_IN_HISTORY_DAYS, StaffRole
 from townhall.accounts.forms import (
     AccountDeletionForm,
     IdentityEvidenceForm,
@@ -28,6 +29,7 @@ from townhall.accounts.forms import (
     ViewingReasonForm,
 )
 from townhall.accounts.models import User
+from townhall.core.pagination import pagination_context
 from townhall.myaccount import selectors as myaccount_selectors
 from townhall.myaccount import services as myaccount_services
 from townhall.myaccount.constants import PREFERENCE_HELPER_ROLES
@@ -58,6 +60,20 @@ def account_overview(request: HttpRequest) -> HttpResponse:
             "can_have_api_tokens": opendata_permissions.can_manage_datasets(user),
         },
     )
+
+
+SIGN_IN_HISTORY_PAGE_SIZE = 25
+
+
+@never_cache
+@login_required
+def sign_in_history(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's own sign-ins and failed attempts: there is no way to ask for anyone else's."""
+    user = _signed_in_user(request)
+    page = Paginator(selectors.sign_in_history(user=user), SIGN_IN_HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "events": page.object_list, "history_days": SIGN_IN_HISTORY_DAYS}
+    context.update(pagination_context(page, request.GET))
+    return render(request, "accounts/sign_in_history.html", context)
 
 
 def _needs_code_reauthentication(request: HttpRequest) -> bool:
@@ -154,6 +170,10 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         links.append(
             StaffAreaLink("Open data", open_data_url, "Draft datasets, review and publish them, withdraw old ones.")
         )
+    if permissions.has_role(user, StaffRole.TEAM_MANAGER) and (bins_url := _url_if_present("waste_staff:overview")):
+        links.append(
+            StaffAreaLink("Bin collections", bins_url, "Collection rounds, and moving a collection for a bank holiday.")
+        )
     index_roles = (StaffRole.DATA_STEWARD, StaffRole.INFORMATION_GOVERNANCE_OFFICER)
     if permissions.has_role(user, *index_roles) and (index_url := _url_if_present("people_staff:overview")):
         links.append(
@@ -170,6 +190,14 @@ def staff_home(request: HttpRequest) -> HttpResponse:
                 register_url,
                 "The council's systems and datasets: owners, lawful basis, retention and what feeds what.",
             )
+        )
+    if permissions.has_role(user, StaffRole.TEAM_MANAGER) and (notices_url := _url_if_present("notices_staff:list")):
+        links.append(StaffAreaLink("Council notices", notices_url, "Local events, service changes and ward news."))
+    if permissions.has_role(user, StaffRole.TEAM_MANAGER) and (
+        consultations_url := _url_if_present("staff_consultations:list")
+    ):
+        links.append(
+            StaffAreaLink("Consultations", consultations_url, "Run consultations, publish results and the outcome.")
         )
     if permissions.can_view_audit_log(user) and (audit_url := _url_if_present("audit_log")):
         links.append(StaffAreaLink("Audit log", audit_url, "See who viewed or changed records, and why."))

@@ -24,6 +24,7 @@ from townhall.accounts import selectors as account_selectors
 from townhall.accounts import services as account_services
 from townhall.accounts.models import Team, User
 from townhall.demo import names
+from townhall.demo.bin_collections import demo_bin_collections_create
 from townhall.demo.borough import plan_borough
 from townhall.demo.citizen_index import demo_citizen_index_create
 from townhall.demo.constants import (
@@ -37,9 +38,11 @@ from townhall.demo.constants import (
     RESIDENT_EMAIL_DOMAIN,
     Scale,
 )
+from townhall.demo.consultations import demo_consultations_create
 from townhall.demo.credentials import demo_totp_secret
 from townhall.demo.information_assets import demo_information_assets_create
 from townhall.demo.models import DemoRun
+from townhall.demo.notices import demo_notices_create
 from townhall.demo.open_data import demo_open_data_create
 from townhall.demo.request_history import request_history_create, request_history_target
 from townhall.demo.selectors import demo_data_counts
@@ -285,6 +288,7 @@ def demo_generate(
     staff = _staff_create(seed=seed)
     residents = _residents_create(seed=seed, count=target // ADDRESSES_PER_RESIDENT, show_progress=show_progress)
     demo_catalogue_create()
+    demo_notices_create(seed=seed, as_of=as_of)  # council news, events and service changes (notices.py)
     requests = 0
     if history:  # three years of service requests up to `as_of` (request_history.py)
         total = request_history_target(scale)
@@ -296,6 +300,8 @@ def demo_generate(
     demo_open_data_create(seed=seed, as_of=as_of)  # after the rollups: request statistics come from them
     demo_information_assets_create(as_of=as_of)  # the asset register, published through the open data portal
     demo_citizen_index_create(seed=seed, scale=scale)  # four source systems' people, linked into citizens
+    demo_consultations_create(seed=seed, as_of=as_of)  # have your say: open, upcoming and closed, with responses
+    demo_bin_collections_create(seed=seed)  # a round per service in every ward, every address on them
     run = DemoRun.objects.create(seed=seed, scale=scale, as_of=as_of)
     return DemoSummary(
         run=run,

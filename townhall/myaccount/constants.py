@@ -21,6 +21,7 @@ class TimelineKind(models.TextChoices):
     CONSENT = "consent", "Consent given or withdrawn"
     DETAILS = "details", "Changes to my details"
     DATA_REQUEST = "data_request", "My requests for council records"
+    CONSULTATION = "consultation", "Consultations I took part in"
     SUGGESTION = "suggestion", "Things you might find interesting"
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("timeline/", account.timeline, name="timeline"),
     path("timeline/feed/", account.feed_settings, name="feed_settings"),
     path("timeline/suggestion/<str:reference>/", account.suggestion, name="suggestion"),
+    path("timeline/notice/<int:notice_id>/", account.suggestion_notice, name="suggestion_notice"),
     path("messages/", account.inbox, name="messages"),
     path("messages/<int:message_id>/", account.message, name="message"),
     path("messages/<int:message_id>/download/", account.message_download, name="message_download"),

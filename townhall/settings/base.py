@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "townhall.insight",
     "townhall.opendata",
     "townhall.catalogue",
+    "townhall.waste",
+    "townhall.engagement",
+    "townhall.notices",
     # django-ninja's own Swagger UI files and template, so /api/v1/docs loads nothing from a CDN.
     "ninja",
     "townhall.demo",
@@ -191,7 +194,12 @@ ACCOUNT_RATE_LIMITS = {
 # and "sign out everywhere else". Not "last seen": tracking that costs queries on every request.
 USERSESSIONS_TRACK_ACTIVITY = False
 
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Passkeys (WebAuthn, ADR 0023): as a second step after a password, or on their own to sign in
+# (a passkey that checks it is you, by fingerprint, face or PIN, is two factors in one).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+# Browsers allow WebAuthn only on https (or http://localhost); local.py and test.py relax allauth's origin check.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 MFA_TOTP_ISSUER = TOWNHALL_BRANDING.council_name
 MFA_ADAPTER = "townhall.accounts.mfa_adapter.MFAAdapter"
 MFA_FORMS = {

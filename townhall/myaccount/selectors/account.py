@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from townhall.accounts.models import User
+from townhall.engagement import selectors as engagement_selectors
+from townhall.engagement.selectors import ConsultationSummary
 from townhall.myaccount.constants import TimelineKind
 from townhall.myaccount.models import (
     CommunicationPreferences,
@@ -18,14 +20,19 @@ from townhall.myaccount.models import (
 )
 from townhall.myaccount.selectors.identity import identity_verified
 from townhall.myaccount.selectors.preferences import ConsentRow, consent_rows, preferences_for, profile_for
-from townhall.myaccount.selectors.timeline import TimelineFilter, TimelineItem, timeline_for
+from townhall.myaccount.selectors.timeline import TimelineFilter, TimelineItem, coming_up_for, timeline_for
 from townhall.notify import selectors as notify_selectors
 from townhall.notify.models import Correspondence
 from townhall.service_requests import selectors as request_selectors
 from townhall.service_requests.constants import FIXED_STATUSES, OPEN_STATUSES
 from townhall.service_requests.models import ServiceRequest
+from townhall.waste import selectors as waste_selectors
+from townhall.waste.selectors import ServiceCollections
 
 DASHBOARD_LIST_SIZE = 5
+# "Consultations closing" on the dashboard: those open in the resident's ward or borough-wide
+# that close within this many days and that they have not answered.
+CLOSING_SOON_DAYS = 14
 # A fixed report can be reopened by its reporter for this long (service_requests' rule).
 _REOPEN_DAYS = 28
 
@@ -37,12 +44,23 @@ class Dashboard:
     open_requests: list[ServiceRequest]
     open_request_count: int
     latest_messages: list[Correspondence]
+    consultations_closing: list[ConsultationSummary]
+    coming_up: list[TimelineItem]  # events and service changes in the resident's ward, with why
+    address_uprn: int | None
+    bin_collections: list[ServiceCollections]  # next collection per service at the resident's address, if known
 
 
 def dashboard_for(*, user: User, now: dt.datetime | None = None) -> Dashboard:
     now = now or timezone.now()
     mine = request_selectors.requests_reported_by(user=user)
     open_requests = mine.filter(status__in=OPEN_STATUSES)
+    address = profile_for(user=user).address
+    uprn = address.uprn if address is not None else None
+    answered = {took.consultation.id for took in engagement_selectors.responses_by(user=user, now=now)}
+    ward_id = address.ward_id if address is not None else None
+    closing = engagement_selectors.open_consultations_closing(ward=ward_id, within_days=CLOSING_SOON_DAYS, now=now)
+    if ward_id is None:  # no known ward: only the borough-wide ones concern everyone
+        closing = [consultation for consultation in closing if not consultation.ward_ids]
     return Dashboard(
         unread_messages=notify_selectors.correspondence_unread_count(recipient=user),
         recently_fixed=list(
@@ -53,6 +71,10 @@ def dashboard_for(*, user: User, now: dt.datetime | None = None) -> Dashboard:
         open_requests=list(open_requests[:DASHBOARD_LIST_SIZE]),
         open_request_count=open_requests.count(),
         latest_messages=list(notify_selectors.correspondence_for(recipient=user)[:DASHBOARD_LIST_SIZE]),
+        consultations_closing=[consultation for consultation in closing if consultation.id not in answered],
+        coming_up=coming_up_for(user, now=now),
+        address_uprn=uprn,
+        bin_collections=waste_selectors.next_collections_for_uprn(uprn=uprn, today=timezone.localdate(now)),
     )
 
 

@@ -30,6 +30,7 @@ from townhall.myaccount.forms import (
     preferences_initial,
 )
 from townhall.myaccount.views.acting import account_context
+from townhall.notices import selectors as notice_selectors
 from townhall.notify import selectors as notify_selectors
 from townhall.notify import services as notify_services
 from townhall.people import selectors as people_selectors
@@ -56,12 +57,14 @@ def _own_account_only(request: HttpRequest) -> HttpResponse | None:
 @never_cache
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = account_context(request).holder
+    dashboard = selectors.dashboard_for(user=user)
+    coming_up = {item.key for item in dashboard.coming_up}
     return _page(
         request,
         "myaccount/dashboard.html",
         {
-            "dashboard": selectors.dashboard_for(user=user),
-            "suggestions": selectors.suggestions_for(user)[:3],
+            "dashboard": dashboard,
+            "suggestions": [item for item in selectors.suggestions_for(user) if item.key not in coming_up][:3],
             "account_user": user,
         },
     )
@@ -105,6 +108,19 @@ def suggestion(request: HttpRequest, reference: str) -> HttpResponse:
     if not context.on_behalf:  # the ranking learns from the holder's own clicks only
         services.suggestion_opened(user=context.holder, category_group=found.category.group)
     return redirect("report:track", reference=found.reference)
+
+
+@require_GET
+@login_required
+def suggestion_notice(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """Open a suggested council notice: remember its service area (if it has one), then show it."""
+    notice = notice_selectors.notice_public_get(notice_id=notice_id)
+    if notice is None:
+        raise Http404("Page not found")
+    context = account_context(request)
+    if not context.on_behalf and notice.category_group is not None:
+        services.suggestion_opened(user=context.holder, category_group=notice.category_group)
+    return redirect("notices:detail", notice_id=notice.pk)
 
 
 @require_http_methods(["GET", "POST"])
