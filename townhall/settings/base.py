@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "townhall.web.context_processors.branding",
             ],
+            "builtins": ["townhall.core.templatetags.govuk_time"],
         },
     }
 ]
