@@ -65,7 +65,7 @@ def test_resident_signs_in_with_the_keyboard(page: Page, resident: User) -> None
         "see problems already reported near you",
         "Find your bin collection days",
         "Tell us what you think about the council\u2019s plans",
-        "local events, changes to council services and news for your ward",
+        "local events, changes to council services and news for your ",  # support keeps 60 characters
         "Go to your account",
     ]
     press_enter_and_wait(page)
