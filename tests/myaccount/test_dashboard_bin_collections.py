@@ -36,7 +36,9 @@ def test_next_collection_per_service_with_the_reason_a_date_moved(resident: User
     food = found.bin_collections[2].next
     assert food is not None
     assert food.date == dt.date(2026, 12, 29)
-    assert food.reason == "Moved from Friday 25 December because of Christmas Day"
+    assert food.reason == (
+        "Moved from Friday 25 December because of Christmas Day and Boxing Day (observed) on Monday 28 December"
+    )
 
 
 def test_nothing_when_the_address_is_on_no_round_or_unknown(resident: User, rounds: Rounds) -> None:  # noqa: F811

@@ -30,7 +30,9 @@ def test_next_collections_per_service_in_residents_order(rounds: Rounds) -> None
 def test_a_collection_today_counts_and_moved_dates_say_why(rounds: Rounds) -> None:
     food = selectors.next_collections(UPRN_12, today=D(2026, 12, 25), count=2)[2]
     assert food.collections[0].date == D(2026, 12, 29)
-    assert food.collections[0].reason == "Moved from Friday 25 December because of Christmas Day"
+    assert food.collections[0].reason == (
+        "Moved from Friday 25 December because of Christmas Day and Boxing Day (observed) on Monday 28 December"
+    )
     today = selectors.next_collections(UPRN_12, today=D(2026, 12, 11), count=1)[2]
     assert today.next is not None
     assert today.next.date == D(2026, 12, 11)

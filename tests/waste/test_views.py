@@ -51,7 +51,10 @@ def test_the_journey_postcode_then_address_then_collection_days(client: Client, 
         assert service in body
     assert "(if you subscribe)" in body
     assert "Next collection: <strong>Tuesday 29 December 2026</strong>" in body  # recycling, after Christmas
-    assert "Moved from Friday 25 December because of Christmas Day." in body
+    assert (
+        "Moved from Friday 25 December because of Christmas Day and Boxing Day (observed) on Monday 28 December."
+        in body
+    )
     assert f'href="/bin-collections/{UPRN_12}.ics"' in body
 
 

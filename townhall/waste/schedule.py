@@ -22,6 +22,7 @@ from townhall.waste.constants import MAX_CHANGE_DAYS, HolidayRule
 
 _WEEK = dt.timedelta(days=7)
 _DAY = dt.timedelta(days=1)
+_SATURDAY = 5
 _SUNDAY = 6
 
 
@@ -87,9 +88,20 @@ def holiday_move(usual: dt.date, *, rule: str, holidays: Mapping[dt.date, str]) 
         ]
     if not causes:
         return Collection(date=usual, usual_date=usual)
-    moved = _roll_forward(usual + _DAY * len(causes), holidays)
-    cause = causes[-1]
-    because = str(holidays[cause]) if cause == usual else f"{holidays[cause]} on {day_text(cause)}"
+    shifted = usual + _DAY * len(causes)
+    moved = _roll_forward(shifted, holidays)
+    # Name the holidays that decided the new day: the latest one in the week that pushed it,
+    # and any weekday holiday it then had to roll past (New Year's Day after Boxing Day).
+    rolled_past = [
+        shifted + _DAY * offset
+        for offset in range((moved - shifted).days)
+        if (shifted + _DAY * offset) in holidays and (shifted + _DAY * offset).weekday() < _SATURDAY
+    ]
+    named = [
+        str(holidays[cause]) if cause == usual else f"{holidays[cause]} on {day_text(cause)}"
+        for cause in [causes[-1], *rolled_past]
+    ]
+    because = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
     return Collection(date=moved, usual_date=usual, reason=f"Moved from {day_text(usual)} because of {because}")
 
 
