@@ -1433,6 +1433,10 @@ TABLE: dict[str, Row] = {
     ),
     "backoffice_request_priority": Row("priority", (post(staff_request("public", "priority/"), A_REQUEST_ACTION),)),
     "backoffice_request_update": Row("staff update", (post(staff_request("public", "updates/"), A_REQUEST_ACTION),)),
+    "backoffice_request_question": Row(
+        "asking the reporter a question (an empty form asks nothing)",
+        (post(staff_request("public", "question/"), A_REQUEST_ACTION),),
+    ),
     "backoffice_request_update_moderate": Row(
         "moderating the public update that sits beside the internal note",
         (

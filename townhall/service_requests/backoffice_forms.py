@@ -60,6 +60,7 @@ class QueueFilterForm(forms.Form):
     )
     sla = forms.ChoiceField(label="SLA", choices=SLA_FILTER_CHOICES, required=False)
     mine = forms.BooleanField(label="Only requests assigned to me", required=False)
+    waiting = forms.BooleanField(label="Waiting for the reporter", required=False)
     sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
 
     def __init__(
@@ -98,6 +99,7 @@ class QueueFilterForm(forms.Form):
             "priority": data.get("priority"),
             "sla": data.get("sla") or "",
             "assigned_to_me": bool(data.get("mine")),
+            "awaiting_reporter": bool(data.get("waiting")),
             "sort": data.get("sort") or selectors.QUEUE_SORT_RECEIVED,
         }
 

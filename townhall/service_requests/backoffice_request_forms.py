@@ -61,6 +61,24 @@ class StaffUpdateForm(forms.Form):
         return cleaned
 
 
+class ReporterQuestionForm(forms.Form):
+    """A question to the reporter; the request then waits for their reply."""
+
+    question = forms.CharField(
+        label="Your question",
+        help_text="Emailed to the reporter and shown on their report's page, never to the public.",
+        max_length=services.REPORTER_QUESTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Enter your question",
+            "max_length": f"Your question must be {services.REPORTER_QUESTION_MAX_LENGTH} characters or fewer",
+        },
+    )
+
+    def __init__(self, data: Any = None) -> None:
+        super().__init__(data, prefix="question")
+
+
 class TemplateChoiceForm(forms.Form):
     """The response template picker inside the change-status form (same prefix: it posts with it)."""
 
@@ -256,6 +274,7 @@ def request_actions_context(
     return {
         "priority_form": bound.get("priority_form") or PriorityForm(service_request=service_request),
         "update_form": bound.get("update_form") or StaffUpdateForm(),
+        "question_form": bound.get("question_form") or ReporterQuestionForm(),
         "template_form": bound.get("template_form") or TemplateChoiceForm(templates=templates),
         "response_templates": templates,
         "merge_form": bound.get("merge_form") or MergeForm(),

@@ -34,6 +34,7 @@ from townhall.service_requests.backoffice_request_forms import (
     RedactDescriptionForm,
     RedactUpdateForm,
     ReferralForm,
+    ReporterQuestionForm,
     ResponseTemplateForm,
     StaffUpdateForm,
     TemplateChoiceForm,
@@ -124,6 +125,25 @@ def staff_update(request: HttpRequest, pk: int) -> HttpResponse:
         done=lambda _sr, _data: "Update added to the history.",
         default_field="internal_note",
         anchor="history",
+    )
+
+
+@never_cache
+@request_staff_required
+@require_POST
+def ask_reporter(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask the reporter a question: the request waits for their reply, which clears the wait."""
+    return _form_action(
+        request,
+        pk,
+        form=lambda _sr: ReporterQuestionForm(request.POST),
+        form_name="question_form",
+        service=lambda user, sr, data: services.service_request_reporter_question_ask(
+            acting_user=user, service_request=sr, question=data["question"]
+        ),
+        done=lambda _sr, _data: "Question sent to the reporter. The request is waiting for their reply.",
+        default_field="question",
+        anchor="ask-reporter",
     )
 
 

@@ -28,6 +28,7 @@ urlpatterns = [
     # The request page's actions (backoffice_request_views).
     path("<int:pk>/priority/", request_views.priority, name="backoffice_request_priority"),
     path("<int:pk>/updates/", request_views.staff_update, name="backoffice_request_update"),
+    path("<int:pk>/question/", request_views.ask_reporter, name="backoffice_request_question"),
     path("<int:pk>/updates/<int:update_id>/", request_views.moderate_update, name="backoffice_request_update_moderate"),
     path("<int:pk>/status/template/", request_views.use_template, name="backoffice_request_template"),
     path("<int:pk>/merge/", request_views.merge, name="backoffice_request_merge"),

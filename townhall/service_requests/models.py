@@ -306,6 +306,11 @@ class ServiceRequest(models.Model):
         blank=True, help_text="What the public sees instead of the description after moderation; staff see both."
     )
     duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates")
+    awaiting_reporter_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set while a question to the reporter waits for their reply; their next update clears it.",
+    )
 
     class Meta:
         ordering: ClassVar = ["-received_at", "-id"]
@@ -339,6 +344,11 @@ class ServiceRequest(models.Model):
                 | Q(closed_at__isnull=False)
                 | Q(first_time_resolved=False),
                 name="service_requests_resolved_only_when_closed",
+            ),
+            # Only an open request waits for its reporter: closing it ends the wait.
+            models.CheckConstraint(
+                condition=Q(awaiting_reporter_since__isnull=True) | Q(status__in=sorted(OPEN_STATUSES)),
+                name="service_requests_awaiting_reporter_only_open",
             ),
         ]
 
@@ -392,7 +402,8 @@ class RequestAnswer(models.Model):
 class RequestUpdate(models.Model):
     """One step in a request's history: a status change, a public update, an internal note, or several at once.
 
-    `internal_note` is for staff only and never leaves the back office. `external_id` is
+    `internal_note` is for staff only and never leaves the back office; `reporter_question`
+    is for the reporter only (their tracking page and email). `external_id` is
     the id a client system gave the update (Open311 `update_id`), so a re-posted update is
     recognised instead of stored twice.
     """
@@ -406,6 +417,9 @@ class RequestUpdate(models.Model):
     status_to = models.CharField(max_length=30, choices=Status.choices, blank=True)
     public_message = models.TextField(blank=True)
     internal_note = models.TextField(blank=True)
+    reporter_question = models.TextField(
+        blank=True, help_text="A case officer's question to the reporter: shown to them only, never public."
+    )
     redacted_message = models.TextField(
         blank=True, help_text="What the public sees instead of public_message after moderation."
     )
@@ -437,7 +451,7 @@ class RequestUpdate(models.Model):
                 name="service_requests_update_status_pair",
             ),
             models.CheckConstraint(
-                condition=~Q(status_to="") | ~Q(public_message="") | ~Q(internal_note=""),
+                condition=~Q(status_to="") | ~Q(public_message="") | ~Q(internal_note="") | ~Q(reporter_question=""),
                 name="service_requests_update_not_empty",
             ),
         ]

@@ -16,7 +16,7 @@ from django.utils import timezone
 from townhall.accounts import selectors as account_selectors
 from townhall.accounts.constants import ACTING_FOR_SESSION_KEY
 from townhall.accounts.models import User
-from townhall.service_requests import services
+from townhall.service_requests import selectors, services
 from townhall.service_requests.models import ServiceRequest
 from townhall.service_requests.report_forms import ReopenForm, ReporterUpdateForm
 
@@ -69,4 +69,6 @@ def reporter_actions(request: HttpRequest, found: ServiceRequest, forms: dict[st
         "reopen_form": forms.get("reopen") or ReopenForm(),
         "reopen_deadline": deadline,
         "can_reopen": deadline is not None and timezone.now() <= deadline,
+        # The case officer's unanswered question: for the reporter's eyes only, never on the public page.
+        "reporter_question": selectors.reporter_question_pending(service_request=found),
     }

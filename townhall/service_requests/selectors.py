@@ -388,13 +388,15 @@ def service_request_queue(
     priority: int | None = None,
     sla: str = "",
     assigned_to_me: bool = False,
+    awaiting_reporter: bool = False,
     sort: str = QUEUE_SORT_RECEIVED,
 ) -> QuerySet[ServiceRequest]:
     """The back-office queue: requests of one team (or all the user's teams), filtered and sorted.
 
     `team_id` outside the user's teams gives nothing (administrators see every team).
     `status` is a status value, or QUEUE_STATUS_OPEN / QUEUE_STATUS_CLOSED. `sla` is
-    QUEUE_SLA_BREACHED or QUEUE_SLA_DUE_TODAY (open requests only). Rows come with
+    QUEUE_SLA_BREACHED or QUEUE_SLA_DUE_TODAY (open requests only). `awaiting_reporter`: only
+    requests waiting for the reporter's reply to a case officer's question. Rows come with
     category, ward, street, team and officer, so listing them costs no further queries.
     """
     found = staff_visible_requests(acting_user=acting_user)
@@ -414,6 +416,8 @@ def service_request_queue(
         found = found.filter(priority=priority)
     if assigned_to_me:
         found = found.filter(assigned_officer_id=acting_user.pk)
+    if awaiting_reporter:
+        found = found.filter(awaiting_reporter_since__isnull=False)
     if sla in {QUEUE_SLA_BREACHED, QUEUE_SLA_DUE_TODAY}:
         found = found.filter(status__in=sorted(OPEN_STATUSES))
         found = found.filter(_sla_condition(found, sla=sla, now=now))
@@ -778,6 +782,30 @@ def reporter_blocks_for(*, service_request: ServiceRequest) -> list[BlockedRepor
 def requests_reported_by(*, user: User) -> QuerySet[ServiceRequest]:
     """Every report this account made, newest first (drafts are not requests, so none appear)."""
     return ServiceRequest.objects.filter(reporter=user).select_related("category", "ward")
+
+
+def requests_awaiting_reply(*, user: User) -> list[ServiceRequest]:
+    """This account's open reports on which a case officer asked them a question they have not answered yet,
+    longest waiting first (MyAccount's "needs your attention")."""
+    return list(
+        requests_reported_by(user=user)
+        .filter(awaiting_reporter_since__isnull=False, status__in=sorted(OPEN_STATUSES))
+        .order_by("awaiting_reporter_since", "id")
+    )
+
+
+def reporter_question_pending(*, service_request: ServiceRequest) -> RequestUpdate | None:
+    """The question the request is waiting on (the latest one asked), or None when it waits for nobody.
+
+    For the reporter's own view only: the question is never public."""
+    if service_request.awaiting_reporter_since is None:
+        return None
+    return (
+        RequestUpdate.objects.filter(request=service_request)
+        .exclude(reporter_question="")
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 def public_updates_on_requests_of(*, user: User) -> QuerySet[RequestUpdate]:

@@ -39,6 +39,7 @@ _REOPEN_DAYS = 28
 
 @dataclass(frozen=True)
 class Dashboard:
+    awaiting_reply: list[ServiceRequest]  # a case officer asked a question the resident has not answered yet
     unread_messages: int
     recently_fixed: list[ServiceRequest]  # "Is it fixed?": the resident can still reopen these
     open_requests: list[ServiceRequest]
@@ -62,6 +63,7 @@ def dashboard_for(*, user: User, now: dt.datetime | None = None) -> Dashboard:
     if ward_id is None:  # no known ward: only the borough-wide ones concern everyone
         closing = [consultation for consultation in closing if not consultation.ward_ids]
     return Dashboard(
+        awaiting_reply=request_selectors.requests_awaiting_reply(user=user),
         unread_messages=notify_selectors.correspondence_unread_count(recipient=user),
         recently_fixed=list(
             mine.filter(status__in=FIXED_STATUSES, closed_at__gte=now - dt.timedelta(days=_REOPEN_DAYS))[

@@ -160,6 +160,11 @@ from townhall.service_requests.services.reporter import (
     service_request_reporter_reopen,
     service_request_reporter_update,
 )
+from townhall.service_requests.services.reporter_question import (
+    ACTION_REQUEST_REPORTER_QUESTION,
+    REPORTER_QUESTION_MAX_LENGTH,
+    service_request_reporter_question_ask,
+)
 from townhall.service_requests.services.status import (
     service_request_sla_pause,
     service_request_sla_resume,
@@ -203,6 +208,7 @@ __all__ = [
     "ACTION_REQUEST_MERGED",
     "ACTION_REQUEST_PRIORITY_CHANGED",
     "ACTION_REQUEST_REFERRED",
+    "ACTION_REQUEST_REPORTER_QUESTION",
     "ACTION_REQUEST_REPORTER_UPDATE",
     "ACTION_REQUEST_REPORTER_VIEWED",
     "ACTION_REQUEST_SENSITIVE_CHANGED",
@@ -230,6 +236,7 @@ __all__ = [
     "OBJECT_RESPONSE_TEMPLATE",
     "ORPHAN_FILE_GRACE",
     "REOPEN_WINDOW",
+    "REPORTER_QUESTION_MAX_LENGTH",
     "SAVED_FILTER_NAME_MAX_LENGTH",
     "SAVED_FILTER_PARAMETERS",
     "SAVED_FILTER_QUERY_MAX_LENGTH",
@@ -317,6 +324,7 @@ __all__ = [
     "service_request_merge",
     "service_request_priority_change",
     "service_request_refer",
+    "service_request_reporter_question_ask",
     "service_request_reporter_reopen",
     "service_request_reporter_update",
     "service_request_reporter_view",

@@ -20,7 +20,7 @@ from townhall.service_requests.services.backoffice import service_request_assign
 from townhall.service_requests.services.status import service_request_status_change
 
 # The queue's own GET parameters: a saved filter keeps these and nothing else.
-SAVED_FILTER_PARAMETERS = ("team", "category", "ward", "status", "priority", "sla", "mine", "sort")
+SAVED_FILTER_PARAMETERS = ("team", "category", "ward", "status", "priority", "sla", "mine", "waiting", "sort")
 SAVED_FILTER_NAME_MAX_LENGTH = 100
 SAVED_FILTER_QUERY_MAX_LENGTH = 1000
 # One bulk action changes at most this many requests (a page of the queue is 50).

@@ -73,8 +73,10 @@ def service_request_reporter_update(
     """The reporter adds something to their open report (text, optionally a photo). Views check it is theirs.
 
     `through_manage_link`: a reporter without an account, who opened the signed link from the
-    acknowledgement email; the audit entry names them so. A representative's update is audited
-    as made on the reporter's behalf, and refused once their authorisation has ended.
+    acknowledgement email; the audit entry names them so. It ends any wait for the reporter
+    (`awaiting_reporter_since`): the reporter's next update answers a case officer's question.
+    A representative's update is audited as made on the reporter's behalf, and refused once
+    their authorisation has ended.
     """
     role, note = _reporter_audit(
         acting_user=acting_user, service_request=service_request, through_manage_link=through_manage_link
@@ -88,11 +90,15 @@ def service_request_reporter_update(
     if len(text) > DESCRIPTION_MAX_LENGTH:
         raise ValidationError({"message": f"Your update must be {DESCRIPTION_MAX_LENGTH} characters or fewer"})
     now = timezone.now()
+    answered = locked.awaiting_reporter_since is not None
     locked.updated_at = now
-    locked.save(update_fields=["updated_at"])
+    locked.awaiting_reporter_since = None  # their update is the reply the case officer was waiting for
+    locked.save(update_fields=["updated_at", "awaiting_reporter_since"])
     update = RequestUpdate.objects.create(
         request=locked, created_at=now, author=update_author(acting_user), public_message=text, channel=Channel.WEB
     )
+    if answered:
+        note = " ".join(part for part in (note, "Replies to the council's question.") if part)
     if photo is not None:
         request_photo_store(prepared=photo, request=locked, update=update)
     audit_record(

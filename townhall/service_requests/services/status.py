@@ -87,6 +87,9 @@ def service_request_status_change(
     if target in CLOSED_STATUSES:
         locked.closed_at = now
         fields.append("closed_at")
+        if locked.awaiting_reporter_since is not None:  # a closed request waits for nobody
+            locked.awaiting_reporter_since = None
+            fields.append("awaiting_reporter_since")
         if locked.sla_paused_since is not None:
             locked.sla_paused_seconds += sla.paused_seconds_until(paused_since=locked.sla_paused_since, now=now)
             locked.sla_paused_since = None
