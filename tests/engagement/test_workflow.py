@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from tests.engagement.conftest import QUESTIONS, MakeConsultation
+from townhall.accounts import services as account_services
+from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import User
 from townhall.audit.models import AuditEntry
 from townhall.engagement import services
@@ -157,3 +159,30 @@ def test_withdrawing_an_open_consultation_stops_it(make_consultation: MakeConsul
     assert consultation.phase() == Phase.WITHDRAWN
     assert Consultation.objects.public().filter(pk=consultation.pk).exists()  # it was published: the page says why
     assert not Consultation.objects.open(timezone.now()).filter(pk=consultation.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "role", [StaffRole.CASE_OFFICER, StaffRole.CUSTOMER_SERVICE_ADVISER, StaffRole.DATA_STEWARD, None]
+)
+def test_only_team_managers_run_consultations_even_outside_the_views(
+    make_consultation: MakeConsultation, role: StaffRole | None, resident: User
+) -> None:
+    consultation = make_consultation("open")
+    someone = (
+        account_services.staff_create(email="other@council.example", password="a-long-password-42", roles=[role])
+        if role is not None
+        else resident
+    )
+    before = AuditEntry.objects.count()
+    refusals = [
+        lambda: services.consultation_close_early(acting_user=someone, consultation=consultation),
+        lambda: services.consultation_withdraw(acting_user=someone, consultation=consultation),
+        lambda: services.consultation_outcome_write(acting_user=someone, consultation=consultation, outcome="x"),
+        lambda: services.responses_csv(acting_user=someone, consultation=consultation),
+    ]
+    for refused in refusals:
+        with pytest.raises(PermissionDenied):
+            refused()
+    consultation.refresh_from_db()
+    assert consultation.phase() == Phase.OPEN
+    assert AuditEntry.objects.count() == before

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from tests.waste.conftest import UPRN_12, UPRN_MILL, Rounds
+from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import User
 from townhall.waste import selectors, services
+from townhall.waste.models import CollectionChange
 
 D = dt.date
 
@@ -40,7 +43,7 @@ def test_a_collection_today_counts_and_moved_dates_say_why(rounds: Rounds) -> No
 
 @pytest.mark.django_db
 def test_a_staff_change_shows_at_once(rounds: Rounds, staff_by_role: dict[str, User]) -> None:
-    manager = next(iter(staff_by_role.values()))
+    manager = staff_by_role[StaffRole.TEAM_MANAGER]
     services.collection_change_add(
         acting_user=manager,
         round_=rounds.food,
@@ -77,3 +80,19 @@ def test_calendar_covers_twelve_months(rounds: Rounds) -> None:
     assert food[0].date == D(2026, 12, 11)
     assert food[-1].date <= D(2027, 12, 7)
     assert len(food) == 52
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [StaffRole.CASE_OFFICER, StaffRole.CUSTOMER_SERVICE_ADVISER, StaffRole.DATA_STEWARD])
+def test_only_team_managers_move_collections_even_outside_the_staff_page(
+    rounds: Rounds, staff_by_role: dict[str, User], role: StaffRole
+) -> None:
+    with pytest.raises(PermissionDenied):
+        services.collection_change_add(
+            acting_user=staff_by_role[role],
+            round_=rounds.food,
+            original_date=D(2026, 12, 25),
+            new_date=D(2026, 12, 24),
+            reason="Christmas Day",
+        )
+    assert not CollectionChange.objects.exists()

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from townhall.core import ratelimit
 from townhall.engagement import constants
 from townhall.engagement.constants import CHOICE_KINDS, ConsultationState, Phase, QuestionKind
 from townhall.engagement.models import Answer, Consultation, Question, QuestionOption, Response
+from townhall.engagement.permissions import can_manage_consultations
 from townhall.notify import services as notify
 from townhall.places.models import Ward
 from townhall.service_requests.models import CategoryGroup
@@ -56,6 +57,12 @@ class QuestionSpec:
     options: tuple[str, ...] = ()
 
 
+def _require_manager(acting_user: User) -> None:
+    """Views answer 404 first; this keeps the rule where the writes are (and for any other caller)."""
+    if not can_manage_consultations(acting_user):
+        raise PermissionDenied("Only team managers and administrators run consultations")
+
+
 def _audit(acting_user: User, action: str, consultation: Consultation, reason: str = "") -> None:
     audit_record(
         actor=acting_user,
@@ -83,6 +90,7 @@ def _apply_details(consultation: Consultation, details: ConsultationDetails) -> 
 @transaction.atomic
 def consultation_create(*, acting_user: User, details: ConsultationDetails) -> Consultation:
     """A new draft; nobody outside the staff area sees it until it is published."""
+    _require_manager(acting_user)
     consultation = Consultation(created_by=acting_user, state=ConsultationState.DRAFT)
     _apply_details(consultation, details)
     consultation.full_clean()
@@ -95,6 +103,7 @@ def consultation_create(*, acting_user: User, details: ConsultationDetails) -> C
 @transaction.atomic
 def consultation_update(*, acting_user: User, consultation: Consultation, details: ConsultationDetails) -> Consultation:
     """Change the details of a draft, upcoming or open consultation (an open one may not move its opening date)."""
+    _require_manager(acting_user)
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
     phase = consultation.phase()
     if phase in {Phase.CLOSED, Phase.WITHDRAWN}:
@@ -142,6 +151,7 @@ def consultation_questions_set(
     *, acting_user: User, consultation: Consultation, questions: Sequence[QuestionSpec]
 ) -> list[Question]:
     """Replace the questions, in order. Only before it opens: answers already given must keep their meaning."""
+    _require_manager(acting_user)
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
     if consultation.phase() not in {Phase.DRAFT, Phase.UPCOMING} or consultation.responses.exists():
         raise _refuse("Questions cannot change once a consultation is open", "questions_locked")
@@ -171,6 +181,7 @@ def consultation_questions_set(
 @transaction.atomic
 def consultation_publish(*, acting_user: User, consultation: Consultation) -> Consultation:
     """Draft → published: listed from now, open for responses from opens_at."""
+    _require_manager(acting_user)
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
     if consultation.state != ConsultationState.DRAFT:
         raise _refuse("Only a draft can be published", "not_draft")
@@ -189,6 +200,7 @@ def consultation_publish(*, acting_user: User, consultation: Consultation) -> Co
 @transaction.atomic
 def consultation_close_early(*, acting_user: User, consultation: Consultation, reason: str = "") -> Consultation:
     """Stop taking responses now; the results page opens at once."""
+    _require_manager(acting_user)
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
     if consultation.phase() != Phase.OPEN:
         raise _refuse("Only an open consultation can be closed early", "not_open")
@@ -203,6 +215,7 @@ def consultation_close_early(*, acting_user: User, consultation: Consultation, r
 @transaction.atomic
 def consultation_withdraw(*, acting_user: User, consultation: Consultation, reason: str = "") -> Consultation:
     """Take a draft, upcoming or open consultation down; responses already given are kept for the record."""
+    _require_manager(acting_user)
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
     if consultation.phase() not in {Phase.DRAFT, Phase.UPCOMING, Phase.OPEN}:
         raise _refuse("A closed or withdrawn consultation cannot be withdrawn", "not_withdrawable")
@@ -216,6 +229,7 @@ def consultation_withdraw(*, acting_user: User, consultation: Consultation, reas
 @transaction.atomic
 def consultation_outcome_write(*, acting_user: User, consultation: Consultation, outcome: str) -> Consultation:
     """We asked, you said, we did: published on the consultation and results pages (closed only)."""
+    _require_manager(acting_user)
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
     if consultation.phase() != Phase.CLOSED:
         raise _refuse("The outcome is written once the consultation has closed", "not_closed")
@@ -401,6 +415,7 @@ def responses_csv(*, acting_user: User, consultation: Consultation) -> str:
 
     Accounts and email addresses are not included: analysts need the answers, not who gave them.
     """
+    _require_manager(acting_user)
     header, rows = _responses_table(consultation)
     out = io.StringIO()
     writer = csv.writer(out)

@@ -10,10 +10,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import User
+from townhall.accounts.permissions import has_role
 from townhall.audit.services import audit_record
 from townhall.places.models import Address, Ward
 from townhall.waste import importers
@@ -30,6 +32,12 @@ _WRITE_BATCH = 2_000
 class ImportResult:
     created: int
     updated: int
+
+
+def _require_manager(acting_user: User) -> None:
+    """The staff page answers 404 first; the rule also lives here, with the writes."""
+    if not has_role(acting_user, StaffRole.TEAM_MANAGER):
+        raise PermissionDenied("Only team managers and administrators move collections")
 
 
 def _pattern(round_: CollectionRound) -> Pattern:
@@ -169,6 +177,7 @@ def collection_change_add(
     *, acting_user: User, round_: CollectionRound, original_date: dt.date, new_date: dt.date, reason: str
 ) -> CollectionChange:
     """Move one collection of a round; ValidationError (by field) when the move is not possible."""
+    _require_manager(acting_user)
     reason = " ".join(reason.split())
     errors: dict[str, str] = {}
     if original_date not in set(usual_dates(_pattern(round_), start=original_date, end=original_date)):
@@ -201,6 +210,7 @@ def collection_change_add(
 @transaction.atomic
 def collection_change_remove(*, acting_user: User, change: CollectionChange) -> None:
     """Undo a changed date: the collection goes back to its usual day (or the bank holiday rule's)."""
+    _require_manager(acting_user)
     summary = f"{change.round.code} {change.original_date.isoformat()} -> {change.new_date.isoformat()}"
     change_id = change.pk
     change.delete()
