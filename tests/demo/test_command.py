@@ -17,6 +17,8 @@ from townhall.accounts.models import User
 from townhall.demo import selectors, services
 from townhall.demo.constants import DEMO_PASSWORD, DEMO_RESIDENTS, DEMO_STAFF
 from townhall.demo.credentials import demo_totp_secret
+from townhall.notify.constants import MessageState
+from townhall.notify.models import OutboxMessage
 from townhall.places.models import Address, Street, Ward
 
 
@@ -135,3 +137,12 @@ def test_totp_for_staff_without_an_authenticator(empty_db):
 def test_logins_on_a_database_without_the_demo(empty_db):
     with pytest.raises(CommandError, match="Run `townhall demo` first"):
         run("logins")
+
+
+def test_the_demo_records_its_messages_as_history_so_nothing_goes_out_at_start_up(borough):
+    """Welcome messages and consultation receipts belong to the generated past (`make run` must not send them)."""
+    messages = OutboxMessage.objects.all()
+    assert messages.count() > len(DEMO_RESIDENTS)  # a welcome each, and the consultations' receipts
+    assert set(messages.values_list("state", "provider_reference").distinct()) == {
+        (MessageState.DELIVERED, "history (not sent)")
+    }

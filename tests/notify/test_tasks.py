@@ -16,7 +16,7 @@ from pytest_django.fixtures import Settings
 
 from tests.fakes.smtp_server import FakeSmtpServer
 from tests.notify.conftest import enqueue_email
-from townhall.notify import services, tasks
+from townhall.notify import selectors, services, tasks
 from townhall.notify.constants import MessageState
 from townhall.notify.models import OutboxMessage
 
@@ -108,3 +108,27 @@ def test_the_sweep_task_delivers_everything_due(smtp_server: FakeSmtpServer) -> 
     result = tasks.outbox_deliver_until_idle.enqueue()
 
     assert result.return_value == {"claimed": 3, "delivered": 3, "retrying": 0, "dead": 0, "released": 0}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_recorded_as_history_before_commit_get_no_task_and_are_never_sent(
+    database_tasks: None, smtp_server: FakeSmtpServer
+) -> None:
+    """The demo replays past actions through the services; their receipts must not go out at start-up."""
+    earlier = enqueue_email(1)
+    DBTaskResult.objects.all().delete()
+    with transaction.atomic():
+        mark = selectors.outbox_last_id()
+        replayed = [enqueue_email(number) for number in (2, 3)]
+        assert services.outbox_record_as_history(after_id=mark) == 2
+
+    assert list(DBTaskResult.objects.values_list("args_kwargs", flat=True)) == []
+    for message in replayed:
+        message.refresh_from_db()
+        assert message.state == MessageState.DELIVERED
+        assert message.delivered_at == message.created_at
+        assert message.provider_reference == "history (not sent)"
+    earlier.refresh_from_db()
+    assert earlier.state == MessageState.PENDING  # written before the mark: left to be sent
+    assert services.outbox_deliver_due().delivered == 1
+    assert [mail.message["To"] for mail in smtp_server.messages] == [earlier.destination]

@@ -50,6 +50,7 @@ from townhall.demo.service_requests import demo_catalogue_create
 from townhall.insight import services as insight_services
 from townhall.myaccount import selectors as myaccount_selectors
 from townhall.myaccount import services as myaccount_services
+from townhall.notify import selectors as notify_selectors
 from townhall.notify import services as notify_services
 from townhall.opendata import services as opendata_services
 from townhall.places import services as place_services
@@ -279,6 +280,7 @@ def demo_generate(
                 f"The database already has data ({counts.users} users, {counts.wards} wards). "
                 "Use --reset to delete it and generate the demo borough again."
             )
+    outbox_before = notify_selectors.outbox_last_id()
     target = ADDRESS_TARGETS[scale]
     plan = plan_borough(seed=seed, addresses=target)
     wards = place_services.wards_create(wards=plan.ward_specs())
@@ -302,6 +304,8 @@ def demo_generate(
     demo_citizen_index_create(seed=seed, scale=scale)  # four source systems' people, linked into citizens
     demo_consultations_create(seed=seed, as_of=as_of)  # have your say: open, upcoming and closed, with responses
     demo_bin_collections_create(seed=seed)  # a round per service in every ward, every address on them
+    # Receipts and welcome messages belong to the generated past: recorded as sent, not sent at start-up.
+    notify_services.outbox_record_as_history(after_id=outbox_before)
     run = DemoRun.objects.create(seed=seed, scale=scale, as_of=as_of)
     return DemoSummary(
         run=run,

@@ -82,6 +82,11 @@ def outbox_messages(
     return messages
 
 
+def outbox_last_id() -> int:
+    """The newest outbox message's id (0 when there is none): a mark to find what was written after it."""
+    return OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
 def outbox_state_counts() -> dict[str, int]:
     """How many messages are in each state (every state present, zeros included), in one query."""
     counts = dict.fromkeys(MessageState.values, 0)

@@ -112,7 +112,12 @@ def delivery_scheduler_install(scheduler: DeliveryScheduler | None) -> None:
 
 
 def _schedule_delivery(message_id: int, run_after: dt.datetime | None) -> None:
-    """Ask for a delivery after commit. If this fails, the sweep still finds the message."""
+    """Ask for a delivery after commit. If this fails, the sweep still finds the message.
+
+    A message that is no longer waiting by then (recorded as history, say) needs no task.
+    """
+    if not OutboxMessage.objects.filter(pk=message_id, state__in=CLAIMABLE_STATES).exists():
+        return
     if _delivery_scheduler is None:
         logger.warning("No delivery scheduler installed; outbox message %s waits for the sweep.", message_id)
         return
@@ -685,6 +690,19 @@ def outbox_deliver_until_idle(
 
 
 # --- staff actions and housekeeping ----------------------------------------------------
+
+
+def outbox_record_as_history(*, after_id: int) -> int:
+    """Record the pending messages written after `after_id` as delivered when they were written.
+
+    For generated history only: the demo borough replays residents' past actions (consultation
+    responses, welcome messages) through the real services, so their receipts are outbox rows;
+    they belong to the past, and starting the server must not send dozens of them now. Returns
+    how many were marked.
+    """
+    return OutboxMessage.objects.filter(pk__gt=after_id, state=MessageState.PENDING).update(
+        state=MessageState.DELIVERED, delivered_at=F("created_at"), provider_reference="history (not sent)"
+    )
 
 
 def outbox_message_resend(*, acting_user: User, message_id: int) -> OutboxMessage:
