@@ -348,7 +348,7 @@ def prediction_blocking_rules() -> list[BlockingRuleCreator | str]:
         # A mistyped or missing postcode as well as a slip in the surname: the given name with
         # the street, or the same first line with the surname's initial. (Given name, house
         # number and second line, and both names within one town, each found one more FEBRL4
-        # pair but cost about 3.5 s at a million records: not kept, ADR 0015.)
+        # pair; together they cost 2-7 s more at a million records: not kept, ADR 0015.)
         block_on("given_name", "street"),
         block_on("address_line_1", "surname_initial"),
         block_on("email"),
