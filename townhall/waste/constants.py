@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from townhall.accounts.constants import StaffRole
+
 
 class Service(models.TextChoices):
     """In the order residents see them."""
@@ -31,3 +33,6 @@ MAX_INTERVAL_WEEKS = 8
 # How far staff may move one collection, and so how far back a lookup must search for moved dates.
 MAX_CHANGE_DAYS = 14
 REASON_MAX_LENGTH = 100
+
+# Who may move a collection (the staff page and the service both check it; administrators hold every role).
+COLLECTION_MANAGER_ROLE = StaffRole.TEAM_MANAGER

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from townhall.accounts.constants import StaffRole
 from townhall.accounts.models import User
 from townhall.accounts.permissions import has_role
 from townhall.audit.services import audit_record
 from townhall.places.models import Address, Ward
 from townhall.waste import importers
-from townhall.waste.constants import MAX_CHANGE_DAYS, REASON_MAX_LENGTH
+from townhall.waste.constants import COLLECTION_MANAGER_ROLE, MAX_CHANGE_DAYS, REASON_MAX_LENGTH
 from townhall.waste.importers import ImportRejectedError, Problem
 from townhall.waste.models import CollectionChange, CollectionRound, RoundAssignment
 from townhall.waste.schedule import Pattern, day_text, usual_dates
@@ -36,7 +35,7 @@ class ImportResult:
 
 def _require_manager(acting_user: User) -> None:
     """The staff page answers 404 first; the rule also lives here, with the writes."""
-    if not has_role(acting_user, StaffRole.TEAM_MANAGER):
+    if not has_role(acting_user, COLLECTION_MANAGER_ROLE):
         raise PermissionDenied("Only team managers and administrators move collections")
 
 

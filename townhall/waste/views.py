@@ -19,16 +19,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from townhall.accounts.constants import StaffRole
 from townhall.accounts.permissions import staff_role_required
 from townhall.places import selectors as place_selectors
 from townhall.places.models import Address
 from townhall.waste import ical, selectors, services
+from townhall.waste.constants import COLLECTION_MANAGER_ROLE
 from townhall.waste.forms import AddressChoiceForm, CollectionChangeForm, PostcodeForm
 
 ADDRESS_LIMIT = 300
 NEXT_COUNT = 3
-waste_manager_required = staff_role_required(StaffRole.TEAM_MANAGER)
+waste_manager_required = staff_role_required(COLLECTION_MANAGER_ROLE)
 
 
 def _property(uprn: int) -> Address:
